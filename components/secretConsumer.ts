@@ -1,0 +1,171 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { accountOfArn, accountRootArn, placeholderKeyArn, placeholderSecretArn } from "../policies/arn";
+import { identityPolicy } from "../policies/documents";
+import { packIdentityPolicy, type ReaderGrant } from "../policies/layout";
+
+export interface SecretConsumerArgs {
+    /** The readers of this account, as the owner grants them (`grants.<account>.readers`). */
+    readonly readers: readonly ReaderGrant[];
+    /** Secret ARN by secret name, from the owner (stack outputs or the owner component). */
+    readonly secretArns: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** ARN of the key that encrypts each secret, by secret name. */
+    readonly keyArns: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The region of the owner's secrets and key. */
+    readonly secretsRegion: string;
+    /** The owner's account ID: sizes the identity policies before the ARNs are known. */
+    readonly ownerAccountId: string;
+    /**
+     * Which secrets share a key: a key identifier (any string) by secret name. Sizes the
+     * identity policies, which list each key ARN once.
+     */
+    readonly keyOf: Readonly<Record<string, string>>;
+}
+
+/** One reader's resources. */
+export interface ConsumerReader {
+    readonly arn: pulumi.Output<string>;
+    readonly name: string;
+    readonly kind: "user" | "role";
+    readonly user?: aws.iam.User;
+    readonly role?: aws.iam.Role;
+}
+
+/**
+ * The consumer side of a share, in a reader account: each reader user or role (created, or
+ * existing and named in config) with an identity policy that allows GetSecretValue on exactly
+ * its secrets and kms:Decrypt on exactly their keys, through Secrets Manager only. The policy
+ * is inline when it fits, else customer managed policies attached to the identity.
+ */
+export class SecretConsumer extends pulumi.ComponentResource {
+    public readonly readers: Record<string, ConsumerReader>;
+
+    constructor(name: string, args: SecretConsumerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("secretshare:index:SecretConsumer", name, {}, opts);
+        const arns = pulumi.all([args.secretArns, args.keyArns]);
+        this.readers = {};
+        for (const r of [...args.readers].sort((a, b) => a.name.localeCompare(b.name))) {
+            const prefix = `${name}-${r.name}`;
+            const secrets = [...r.secrets].sort();
+            // The packing is decided from ARNs of the exact length, before the real ones are known.
+            const partition = r.arn.split(":")[1];
+            const keyIds = [...new Set(Object.values(args.keyOf))].sort();
+            const packing = packIdentityPolicy(
+                `${name}/${r.name}`,
+                r.kind,
+                args.secretsRegion,
+                secrets.map((s) => ({
+                    secretArn: placeholderSecretArn(partition, args.secretsRegion, args.ownerAccountId, s),
+                    keyArn: placeholderKeyArn(
+                        partition,
+                        args.secretsRegion,
+                        args.ownerAccountId,
+                        keyIds.indexOf(args.keyOf[s]),
+                    ),
+                })),
+            );
+            const documents = packing.chunks.map((chunk) =>
+                arns.apply(([secretArns, keyArns]) =>
+                    JSON.stringify(
+                        identityPolicy({
+                            region: args.secretsRegion,
+                            grants: chunk.map((i) => {
+                                const secretArn = secretArns[secrets[i]] as string | undefined;
+                                const keyArn = keyArns[secrets[i]] as string | undefined;
+                                if (!secretArn || !keyArn) {
+                                    throw new Error(
+                                        `the owner exports no ARN for secret ${secrets[i]} granted to ${r.name}`,
+                                    );
+                                }
+                                return { secretArn, keyArn };
+                            }),
+                        }),
+                    ),
+                ),
+            );
+
+            let identity: pulumi.Input<string>;
+            let arn: pulumi.Output<string>;
+            let user: aws.iam.User | undefined;
+            let role: aws.iam.Role | undefined;
+            if (r.existing) {
+                identity = r.name;
+                arn = pulumi.output(r.arn);
+            } else if (r.kind === "user") {
+                user = new aws.iam.User(prefix, { name: r.name, path: r.path }, { parent: this });
+                identity = user.name;
+                arn = user.arn;
+            } else {
+                // A created role trusts its own account: who may assume it is then decided by
+                // identity policies there, as for a role made in the console for "this account".
+                const accountId = accountOfArn(r.arn);
+                role = new aws.iam.Role(
+                    prefix,
+                    {
+                        name: r.name,
+                        path: r.path,
+                        assumeRolePolicy: JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Principal: { AWS: accountRootArn(partition, accountId) },
+                                    Action: "sts:AssumeRole",
+                                },
+                            ],
+                        }),
+                    },
+                    { parent: this },
+                );
+                identity = role.name;
+                arn = role.arn;
+            }
+
+            if (packing.mode === "inline") {
+                const policyName = "secretshare-read";
+                if (r.kind === "user") {
+                    new aws.iam.UserPolicy(
+                        `${prefix}-read`,
+                        { user: identity, name: policyName, policy: documents[0] },
+                        { parent: this },
+                    );
+                } else {
+                    new aws.iam.RolePolicy(
+                        `${prefix}-read`,
+                        { role: identity, name: policyName, policy: documents[0] },
+                        { parent: this },
+                    );
+                }
+            } else {
+                documents.forEach((doc, i) => {
+                    const policy = new aws.iam.Policy(
+                        `${prefix}-read-${i + 1}`,
+                        {
+                            name: `secretshare-${r.name}-read-${i + 1}`,
+                            description: `secretshare: ${r.name} reads shared secrets (part ${i + 1} of ${documents.length})`,
+                            policy: doc,
+                        },
+                        { parent: this },
+                    );
+                    if (r.kind === "user") {
+                        new aws.iam.UserPolicyAttachment(
+                            `${prefix}-read-${i + 1}`,
+                            { user: identity, policyArn: policy.arn },
+                            { parent: this },
+                        );
+                    } else {
+                        new aws.iam.RolePolicyAttachment(
+                            `${prefix}-read-${i + 1}`,
+                            { role: identity, policyArn: policy.arn },
+                            { parent: this },
+                        );
+                    }
+                });
+            }
+            this.readers[r.name] = { arn, name: r.name, kind: r.kind, ...(user && { user }), ...(role && { role }) };
+        }
+        this.registerOutputs({
+            readerArns: Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.arn])),
+        });
+    }
+}

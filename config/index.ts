@@ -1,0 +1,278 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { accountRootArn, identityArn, partitionOf } from "../policies/arn";
+import { ConfigError, show } from "./errors";
+import * as s from "./schema";
+import type { Account, ConsumerAccount, OwnerConfig, Reader, SecretSpec, StackConfig } from "./types";
+
+export * from "./types";
+export { ConfigError } from "./errors";
+
+/** The config namespace: keys are `secretshare:<key>`. */
+export const NAMESPACE = "secretshare";
+
+/** Keys each mode accepts; any other `secretshare:` key is refused as a likely typo. */
+const KEYS = {
+    owner: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords"],
+    all: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords"],
+    consumer: ["mode", "consumer", "ownerStack"],
+} as const;
+
+/**
+ * Parses and validates every `secretshare:*` setting at once. `raw` maps the key without its
+ * namespace to its value as Pulumi stores it (a string, JSON for objects). `passwords` holds the
+ * names of the secrets whose password config gives (never the values: they stay out of errors).
+ * Throws a ConfigError naming every bad key, value and expected form.
+ */
+export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>>): StackConfig {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) values[k] = decode(v);
+
+    const modeResult = s.mode.safeParse(values.mode);
+    if (!modeResult.success) {
+        throw new ConfigError(stack, [
+            `${NAMESPACE}:mode = ${show(values.mode)}: ${modeResult.error.issues[0]?.message}`,
+        ]);
+    }
+    const mode = modeResult.data;
+    const allowed: readonly string[] = KEYS[mode];
+    for (const k of Object.keys(values).sort()) {
+        if (!allowed.includes(k)) {
+            problems.push(
+                `${NAMESPACE}:${k} is not a setting of a "${mode}" stack (a typo?); expected one of: ${allowed.map((a) => `${NAMESPACE}:${a}`).join(", ")}`,
+            );
+        }
+    }
+
+    const parse = <T>(key: string, schema: z.ZodType<T>, optional = false): T | undefined => {
+        const value = values[key];
+        if (value === undefined && optional) return schema.safeParse({}).data;
+        const result = schema.safeParse(value);
+        if (result.success) return result.data;
+        for (const issue of result.error.issues) problems.push(describe(key, value, issue));
+        return undefined;
+    };
+
+    if (mode === "consumer") {
+        const consumer = parse("consumer", s.consumerSelf);
+        const ownerStack = parse("ownerStack", s.stackRef);
+        if (problems.length || !consumer || !ownerStack) throw new ConfigError(stack, problems);
+        return { mode, stack, ownerStack, consumer: account(consumer.name, consumer, consumer.region) };
+    }
+
+    const ownerRaw = parse("owner", s.accountSettings);
+    const consumersRaw = parse("consumers", z.record(s.accountName, s.consumerAccount));
+    const secretsRaw = parse(
+        "secrets",
+        z
+            .array(s.secret, { error: "expected a list of secrets, each with name, username and readers" })
+            .min(1, "expected at least one secret"),
+    );
+    const key = parse("key", s.key, true);
+    const secretPolicy = parse("secretPolicy", s.secretPolicy, true);
+    const protection = parse("protection", s.protection, true);
+    const passwordNames = parsePasswords(values.passwords, problems);
+
+    if (ownerRaw && !ownerRaw.region) {
+        problems.push(
+            `${NAMESPACE}:owner.region = (not set): expected the AWS region that holds the secrets, e.g. eu-west-1`,
+        );
+    }
+    if (problems.length || !ownerRaw?.region || !consumersRaw || !secretsRaw || !key || !secretPolicy || !protection) {
+        throw new ConfigError(stack, problems);
+    }
+    const owner = account("owner", ownerRaw, ownerRaw.region);
+
+    const consumers: Record<string, ConsumerAccount> = {};
+    const readersById = new Map<string, Reader>();
+    const seenAccounts = new Map<string, string>();
+    for (const name of Object.keys(consumersRaw).sort()) {
+        const c = consumersRaw[name];
+        const where = `${NAMESPACE}:consumers.${name}`;
+        if (c.accountId === owner.accountId) {
+            problems.push(
+                `${where}.accountId = ${show(c.accountId)}: this is the owner's account; a consumer must be another account (same-account access needs no sharing)`,
+            );
+        }
+        const twin = seenAccounts.get(c.accountId);
+        if (twin)
+            problems.push(
+                `${where}.accountId = ${show(c.accountId)}: already used by consumer "${twin}"; give each account one entry`,
+            );
+        seenAccounts.set(c.accountId, name);
+        const acct = account(name, c, c.region ?? owner.region);
+        const readers: Reader[] = [];
+        c.readers.forEach((r, i) => {
+            const kind = r.user !== undefined ? "user" : "role";
+            const idName = (r.user ?? r.role) as string;
+            const id = `${name}/${idName}`;
+            if (readersById.has(id)) {
+                problems.push(
+                    `${where}.readers[${i}] = ${show(idName)}: ${id} is declared twice; name each user or role once per account`,
+                );
+                return;
+            }
+            const reader: Reader = {
+                id,
+                account: name,
+                accountId: c.accountId,
+                kind,
+                name: idName,
+                path: r.path,
+                existing: r.existing,
+                arn: identityArn(owner.partition, c.accountId, kind, r.path, idName),
+            };
+            readersById.set(id, reader);
+            readers.push(reader);
+        });
+        consumers[name] = { account: acct, readers: readers.sort((a, b) => a.id.localeCompare(b.id)) };
+    }
+
+    const secrets: SecretSpec[] = [];
+    const seenSecrets = new Set<string>();
+    const used = new Set<string>();
+    secretsRaw.forEach((sec, i) => {
+        const where = `${NAMESPACE}:secrets[${i}]`;
+        if (seenSecrets.has(sec.name))
+            problems.push(`${where}.name = ${show(sec.name)}: a secret of that name is already listed`);
+        seenSecrets.add(sec.name);
+        const readers = [...new Set(sec.readers)].sort();
+        readers.forEach((id) => {
+            if (!readersById.has(id)) {
+                problems.push(
+                    `${where}.readers = ${show(id)}: no such reader; expected one of ${[...readersById.keys()].sort().join(", ") || "(none: declare readers under secretshare:consumers)"}`,
+                );
+            }
+            used.add(id);
+        });
+        secrets.push({
+            name: sec.name,
+            description: sec.description,
+            username: sec.username,
+            passwordLength: sec.passwordLength,
+            recoveryWindowInDays: sec.recoveryWindowInDays,
+            rotation: sec.rotation,
+            readers,
+            passwordFromConfig: passwordNames.includes(sec.name),
+        });
+    });
+    for (const id of readersById.keys()) {
+        if (!used.has(id)) {
+            problems.push(
+                `${NAMESPACE}:consumers: reader ${id} reads no secret; add it to a secret's readers or remove it`,
+            );
+        }
+    }
+    for (const name of passwordNames) {
+        if (!seenSecrets.has(name))
+            problems.push(`${NAMESPACE}:passwords.${name}: no secret of that name in ${NAMESPACE}:secrets`);
+    }
+    if (problems.length) throw new ConfigError(stack, problems);
+
+    const ownerConfig: OwnerConfig = {
+        account: owner,
+        key: {
+            alias: key.alias.replace(/^alias\//, ""),
+            deletionWindowInDays: key.deletionWindowInDays,
+            perSecret: key.perSecret,
+            grantDescribeKey: key.grantDescribeKey,
+        },
+        secrets: secrets.sort((a, b) => a.name.localeCompare(b.name)),
+        consumers,
+        secretPolicy,
+        protection,
+    };
+    return { mode, stack, owner: ownerConfig };
+}
+
+/** Reads `secretshare:*` from the Pulumi runtime and parses it; see `parseConfig`. */
+export function loadConfig(): StackConfig {
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(pulumi.runtime.allConfig())) {
+        if (k.startsWith(`${NAMESPACE}:`)) raw[k.slice(NAMESPACE.length + 1)] = v;
+    }
+    return parseConfig(pulumi.getStack(), raw);
+}
+
+/**
+ * The passwords given in config, as a secret Output by secret name (`secretshare:passwords`,
+ * each value `secure:`). Read apart from `parseConfig` so the values never enter its errors.
+ */
+export function configPasswords(): pulumi.Output<Record<string, string>> | undefined {
+    return new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>("passwords");
+}
+
+function account(
+    name: string,
+    a: {
+        accountId: string;
+        profile?: string;
+        assumeRole?: { roleArn: string; externalId?: string; sessionName?: string };
+    },
+    region: string,
+): Account {
+    return {
+        name,
+        accountId: a.accountId,
+        region,
+        partition: partitionOf(region),
+        ...(a.profile !== undefined && { profile: a.profile }),
+        ...(a.assumeRole !== undefined && { assumeRole: a.assumeRole }),
+    };
+}
+
+/** Pulumi keeps structured config as JSON text and scalars as plain text. */
+function decode(v: unknown): unknown {
+    if (typeof v !== "string") return v;
+    const t = v.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return v;
+        }
+    }
+    if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+    if (t === "true" || t === "false") return t === "true";
+    return v;
+}
+
+function parsePasswords(value: unknown, problems: string[]): string[] {
+    if (value === undefined) return [];
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        problems.push(
+            `${NAMESPACE}:passwords: expected a map from secret name to a secure password (pulumi config set --secret --path 'passwords.<secret>' ...)`,
+        );
+        return [];
+    }
+    const names: string[] = [];
+    for (const [name, v] of Object.entries(value)) {
+        if (typeof v !== "string" || v.length < 8) {
+            problems.push(
+                `${NAMESPACE}:passwords.${name}: expected a secure string of at least 8 characters (value not shown)`,
+            );
+        } else names.push(name);
+    }
+    return names;
+}
+
+function describe(key: string, root: unknown, issue: z.core.$ZodIssue): string {
+    const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    let value: unknown = root;
+    for (const p of issue.path)
+        value =
+            value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+    if (issue.code === "unrecognized_keys") {
+        return `${NAMESPACE}:${key}${path}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`;
+    }
+    return `${NAMESPACE}:${key}${path} = ${show(value)}: ${issue.message}`;
+}
+
+/** The account root ARN of each consumer account, by name. */
+export function consumerRoots(owner: OwnerConfig): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, c] of Object.entries(owner.consumers))
+        out[name] = accountRootArn(owner.account.partition, c.account.accountId);
+    return out;
+}

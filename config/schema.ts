@@ -1,0 +1,217 @@
+import { z } from "zod";
+
+/**
+ * The zod schemas behind every `secretshare:*` config key. Messages name the
+ * expected form; `config/index.ts` adds the key and the value that was given.
+ */
+
+const QUOTE_HINT =
+    'a 12-digit account ID as a quoted string, e.g. "012345678901" (YAML reads an unquoted number and drops leading zeros)';
+
+export const accountId = z.unknown().transform((value, ctx) => {
+    if (typeof value === "number") {
+        ctx.addIssue({
+            code: "custom",
+            message: `YAML read this account ID as the number ${value}; expected ${QUOTE_HINT}`,
+        });
+        return z.NEVER;
+    }
+    if (typeof value !== "string" || !/^\d{12}$/.test(value)) {
+        ctx.addIssue({ code: "custom", message: `expected ${QUOTE_HINT}` });
+        return z.NEVER;
+    }
+    return value;
+});
+
+// Commercial, GovCloud and China partitions' region shape, e.g. eu-west-1, us-gov-west-1, ap-southeast-4.
+export const region = z
+    .string({ error: "expected an AWS region name such as eu-west-1" })
+    .regex(
+        /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/,
+        "expected an AWS region name such as eu-west-1",
+    );
+
+export const roleArn = z
+    .string({ error: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/deployer" })
+    .regex(
+        /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
+        "expected an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+    );
+
+const accountShape = {
+    accountId,
+    region: region.optional(),
+    profile: z.string().min(1, "expected a non-empty AWS profile name").optional(),
+    assumeRole: z
+        .strictObject({
+            roleArn,
+            externalId: z
+                .string()
+                .regex(/^[\w+=,.@:/-]{2,1224}$/, "expected 2 to 1224 characters of [A-Za-z0-9+=,.@:/_-]")
+                .optional(),
+            sessionName: z
+                .string()
+                .regex(/^[\w+=,.@-]{2,64}$/, "expected 2 to 64 characters of [A-Za-z0-9+=,.@_-]")
+                .optional(),
+        })
+        .optional(),
+};
+
+function checkCredentials(
+    a: { accountId?: string; profile?: string; assumeRole?: { roleArn: string } },
+    ctx: z.RefinementCtx,
+): void {
+    if (a.profile && a.assumeRole) {
+        ctx.addIssue({ code: "custom", path: ["assumeRole"], message: "set either profile or assumeRole, not both" });
+    }
+    const roleAccount = a.assumeRole?.roleArn.split(":")[4];
+    if (roleAccount && a.accountId && roleAccount !== a.accountId) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["assumeRole", "roleArn"],
+            message: `the role is in account ${roleAccount} but accountId is ${a.accountId}; use a role in the account it deploys to`,
+        });
+    }
+}
+
+/** How the program authenticates against one account. Neither profile nor assumeRole: the ambient credentials. */
+export const accountSettings = z.strictObject(accountShape).superRefine(checkCredentials);
+
+// IAM user and role names: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+const iamName = z.string().superRefine((s, ctx) => {
+    if (s.includes("*") || s.includes("?")) {
+        ctx.addIssue({ code: "custom", message: "wildcards are not allowed: name one exact user or role" });
+    } else if (!IAM_NAME.test(s)) {
+        ctx.addIssue({ code: "custom", message: "expected 1 to 64 characters of [A-Za-z0-9+=,.@_-]" });
+    }
+});
+const iamPath = z
+    .string()
+    .regex(/^\/([\x21-\x7e]+\/)?$/, "expected an IAM path that starts and ends with /, e.g. /apps/")
+    .refine((p) => !p.includes("*"), "wildcards are not allowed in a path");
+
+export const reader = z
+    .strictObject({
+        user: iamName.optional(),
+        role: iamName.optional(),
+        path: iamPath.default("/"),
+        existing: z.boolean().default(false),
+    })
+    .superRefine((r, ctx) => {
+        if ((r.user === undefined) === (r.role === undefined)) {
+            ctx.addIssue({ code: "custom", message: "expected exactly one of user: <name> or role: <name>" });
+        }
+    });
+
+/** A consumer account in the owner's config: where it is and which of its identities read. */
+export const consumerAccount = z
+    .strictObject({ ...accountShape, readers: z.array(reader).min(1, "expected at least one reader") })
+    .superRefine(checkCredentials);
+
+// Secrets Manager names: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
+export const secretName = z.string().superRefine((s, ctx) => {
+    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(s)) {
+        ctx.addIssue({ code: "custom", message: "expected 1 to 512 characters of [A-Za-z0-9/_+=.@-]" });
+    } else if (/-[A-Za-z0-9]{6}$/.test(s)) {
+        // AWS appends "-" and six random characters to form the ARN; a name that already
+        // ends that way makes partial-ARN lookups ambiguous.
+        // https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+        ctx.addIssue({
+            code: "custom",
+            message: "a secret name must not end with a hyphen and six characters (AWS adds such a suffix to the ARN)",
+        });
+    }
+});
+
+export const secret = z.strictObject({
+    name: secretName,
+    description: z.string().max(2048).optional(),
+    username: z.string({ error: "expected the username stored in the secret" }).min(1, "expected a non-empty username"),
+    passwordLength: z.number().int().min(16).max(4096).default(32),
+    recoveryWindowInDays: z
+        .number({ error: "expected a whole number of days from 7 to 30" })
+        .int()
+        .min(7, "expected a whole number of days from 7 to 30")
+        .max(30, "expected a whole number of days from 7 to 30")
+        .default(30),
+    readers: z
+        .array(
+            z
+                .string()
+                .regex(
+                    /^[\w.-]+\/[\w+=,.@-]+$/,
+                    "expected <consumer account name>/<user or role name>, e.g. secondary/Stuart",
+                ),
+        )
+        .min(1, "expected at least one reader: a secret nobody reads needs no sharing"),
+    /** Change this value to generate a new password (the old one becomes AWSPREVIOUS). */
+    rotation: z.string().default("1"),
+});
+
+export const key = z.strictObject({
+    alias: z
+        .string()
+        .regex(/^(alias\/)?[\w/-]{1,250}$/, "expected an alias name such as MyKey or alias/MyKey")
+        .refine((a) => !a.replace(/^alias\//, "").startsWith("aws/"), {
+            message:
+                "alias/aws/* belongs to AWS managed keys, which cannot be shared across accounts; choose another alias",
+        })
+        .default("secretshare"),
+    deletionWindowInDays: z
+        .number({ error: "expected a whole number of days from 7 to 30" })
+        .int()
+        .min(7, "expected a whole number of days from 7 to 30")
+        .max(30, "expected a whole number of days from 7 to 30")
+        .default(30),
+    /** One key for every secret of the stack (default), or one key per secret. */
+    perSecret: z.boolean().default(false),
+    /** Let readers call kms:DescribeKey, as the seed's key policy does. */
+    grantDescribeKey: z.boolean().default(true),
+    /**
+     * Only "customer-managed" is accepted; naming the AWS managed key is refused with a reason,
+     * because a secret encrypted with aws/secretsmanager cannot be read from another account.
+     */
+    type: z
+        .string()
+        .refine((t) => t === "customer-managed", {
+            message:
+                "secrets encrypted with the AWS managed key aws/secretsmanager cannot be read from another account; use customer-managed",
+        })
+        .default("customer-managed"),
+});
+
+export const secretPolicy = z.strictObject({
+    /**
+     * "account-root": Principal is the reader's account root, restricted with
+     * ArnEquals aws:PrincipalArn (default; survives a user being recreated).
+     * "principal-arn": the seed's literal form, the reader's ARN as Principal.
+     */
+    principalForm: z.enum(["account-root", "principal-arn"]).default("account-root"),
+    /** Also accept GetSecretValue calls that name neither a version stage nor a version ID. */
+    acceptDefaultStage: z.boolean().default(false),
+});
+
+export const protection = z.strictObject({
+    /** pulumi `protect`: refuse to delete the key and secrets. */
+    protect: z.boolean().default(true),
+    /** pulumi `retainOnDelete`: when they do leave the stack, keep them in AWS. */
+    retainOnDelete: z.boolean().default(true),
+});
+
+export const stackRef = z
+    .string({ error: "expected a fully qualified stack name <org>/<project>/<stack>" })
+    .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, "expected a fully qualified stack name <org>/<project>/<stack>");
+
+export const accountName = z
+    .string({ error: "expected a consumer account name of 1 to 64 characters of [A-Za-z0-9_.-]" })
+    .regex(/^[\w.-]{1,64}$/, "expected a consumer account name of 1 to 64 characters of [A-Za-z0-9_.-]");
+
+/** A consumer stack's own account: its name in the owner's `secretshare:consumers`, and credentials. */
+export const consumerSelf = z
+    .strictObject({ name: accountName, ...accountShape, region })
+    .superRefine(checkCredentials);
+
+export const mode = z.enum(["owner", "consumer", "all"], {
+    error: 'expected "owner" (the secrets\' account), "consumer" (a reader account) or "all" (both in one stack)',
+});

@@ -1,0 +1,97 @@
+/** The typed, validated configuration that `parseConfig` returns. Plain values only. */
+
+export type StackMode = "owner" | "consumer" | "all";
+
+export interface AssumeRole {
+    readonly roleArn: string;
+    readonly externalId?: string;
+    readonly sessionName?: string;
+}
+
+/** One AWS account the program deploys to or grants to. */
+export interface Account {
+    /** Name used in config and in logical resource names: "owner" or the consumer's key. */
+    readonly name: string;
+    readonly accountId: string;
+    readonly region: string;
+    readonly partition: string;
+    readonly profile?: string;
+    readonly assumeRole?: AssumeRole;
+}
+
+export type ReaderKind = "user" | "role";
+
+/** An IAM identity in a consumer account that reads secrets. */
+export interface Reader {
+    /** `<account name>/<identity name>`, as secrets' `readers` lists name it. */
+    readonly id: string;
+    readonly account: string;
+    readonly accountId: string;
+    readonly kind: ReaderKind;
+    readonly name: string;
+    readonly path: string;
+    /** True: the identity exists and only its policy is managed here. */
+    readonly existing: boolean;
+    readonly arn: string;
+}
+
+export interface SecretSpec {
+    readonly name: string;
+    readonly description?: string;
+    readonly username: string;
+    readonly passwordLength: number;
+    readonly recoveryWindowInDays: number;
+    readonly rotation: string;
+    /** Reader ids, sorted. */
+    readonly readers: readonly string[];
+    /** A password was given in `secretshare:passwords` (secure); otherwise one is generated. */
+    readonly passwordFromConfig: boolean;
+}
+
+export interface KeySettings {
+    readonly alias: string;
+    readonly deletionWindowInDays: number;
+    readonly perSecret: boolean;
+    readonly grantDescribeKey: boolean;
+}
+
+export interface SecretPolicySettings {
+    readonly principalForm: "account-root" | "principal-arn";
+    readonly acceptDefaultStage: boolean;
+}
+
+export interface Protection {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+}
+
+export interface ConsumerAccount {
+    readonly account: Account;
+    readonly readers: readonly Reader[];
+}
+
+export interface OwnerConfig {
+    readonly account: Account;
+    readonly key: KeySettings;
+    /** Sorted by name. */
+    readonly secrets: readonly SecretSpec[];
+    /** By consumer account name, sorted. */
+    readonly consumers: Readonly<Record<string, ConsumerAccount>>;
+    readonly secretPolicy: SecretPolicySettings;
+    readonly protection: Protection;
+}
+
+export interface OwnerStackConfig {
+    readonly mode: "owner" | "all";
+    readonly stack: string;
+    readonly owner: OwnerConfig;
+}
+
+export interface ConsumerStackConfig {
+    readonly mode: "consumer";
+    readonly stack: string;
+    readonly consumer: Account;
+    readonly ownerStack: string;
+}
+
+export type StackConfig = OwnerStackConfig | ConsumerStackConfig;

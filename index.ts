@@ -1,0 +1,106 @@
+import * as pulumi from "@pulumi/pulumi";
+import { accountProvider } from "./components/provider";
+import { readOwnerStack } from "./components/ownerReference";
+import { SecretConsumer } from "./components/secretConsumer";
+import { SecretOwner } from "./components/secretOwner";
+import { ConfigError, configPasswords, loadConfig, type OwnerStackConfig } from "./config";
+import { LimitError, ownerLayout } from "./policies/layout";
+
+/**
+ * secretshare: one program for every stack. `secretshare:mode` picks the side:
+ * "owner" (the account that holds the secrets), "consumer" (a reader account, which reads the
+ * owner stack by StackReference) or "all" (both sides in one stack, one provider per account).
+ * Pulumi runs the exported async function and exports what it returns.
+ */
+export = async (): Promise<Record<string, unknown>> => {
+    const config = loadConfig();
+
+    if (config.mode === "consumer") {
+        const ref = new pulumi.StackReference("owner", { name: config.ownerStack });
+        const owner = await readOwnerStack(ref, config.ownerStack, config.consumer);
+        const provider = accountProvider(`consumer-${config.consumer.name}`, config.consumer);
+        const consumer = new SecretConsumer(
+            config.consumer.name,
+            {
+                readers: owner.readers,
+                secretArns: owner.secretArns,
+                keyArns: owner.keyArns,
+                keyOf: owner.keyArns,
+                secretsRegion: owner.region,
+                ownerAccountId: owner.ownerAccountId,
+            },
+            { provider },
+        );
+        const single =
+            owner.readers.length === 1 && owner.readers[0].secrets.length === 1 ? owner.readers[0] : undefined;
+        return {
+            readerArns: Object.fromEntries(Object.entries(consumer.readers).map(([n, r]) => [n, r.arn])),
+            readerSecrets: Object.fromEntries(
+                owner.readers.map((r) => [r.name, Object.fromEntries(r.secrets.map((s) => [s, owner.secretArns[s]]))]),
+            ),
+            ...(single && {
+                [`${single.kind}Arn`]: consumer.readers[single.name].arn,
+                [`${single.kind}Name`]: single.name,
+                secretArn: owner.secretArns[single.secrets[0]],
+            }),
+        };
+    }
+
+    const layout = layoutOrExplain(config);
+    const ownerProvider = accountProvider("owner", config.owner.account);
+    const owner = new SecretOwner(
+        "share",
+        { config: config.owner, layout, passwords: configPasswords() },
+        { provider: ownerProvider },
+    );
+
+    const outputs: Record<string, unknown> = {
+        ownerAccountId: config.owner.account.accountId,
+        region: config.owner.account.region,
+        secretArns: owner.secretArns,
+        keyArns: owner.keyArns,
+        keyAliases: owner.keyAliases,
+        grants: owner.grants,
+    };
+    if (config.owner.secrets.length === 1) {
+        const only = config.owner.secrets[0].name;
+        outputs.secretName = only;
+        outputs.secretArn = owner.secrets[only].arn;
+    }
+    if (layout.keys.length === 1) {
+        outputs.keyArn = owner.keys[layout.keys[0].id].arn;
+        outputs.keyAlias = owner.keyAliases[layout.keys[0].id];
+    }
+
+    if (config.mode === "all") {
+        const readerArns: Record<string, pulumi.Output<string>> = {};
+        for (const [name, c] of Object.entries(config.owner.consumers)) {
+            const provider = accountProvider(`consumer-${name}`, c.account);
+            const consumer = new SecretConsumer(
+                name,
+                {
+                    readers: layout.grants[name].readers,
+                    secretArns: owner.secretArns,
+                    keyArns: owner.keyArns,
+                    keyOf: layout.keyOf,
+                    secretsRegion: config.owner.account.region,
+                    ownerAccountId: config.owner.account.accountId,
+                },
+                { provider },
+            );
+            for (const [n, r] of Object.entries(consumer.readers)) readerArns[`${name}/${n}`] = r.arn;
+        }
+        outputs.readerArns = readerArns;
+    }
+    return outputs;
+};
+
+/** Size limits are config mistakes too: report them as such, before any resource exists. */
+function layoutOrExplain(config: OwnerStackConfig) {
+    try {
+        return ownerLayout(config.owner);
+    } catch (e) {
+        if (e instanceof LimitError) throw new ConfigError(config.stack, e.problems);
+        throw e;
+    }
+}

@@ -1,0 +1,171 @@
+import { createHash } from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Mocks for Pulumi's mock runtime that answer like AWS would: realistic ARNs and IDs, with the
+ * account and region of the provider each resource was registered with. Shared by the unit
+ * tests and the offline plan. Deterministic: the same program gives the same ARNs.
+ */
+
+export interface ProviderInfo {
+    readonly id: string;
+    readonly name: string;
+    readonly accountId?: string;
+    readonly region?: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface RegisteredResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+    readonly state: Record<string, unknown>;
+    readonly id: string;
+    /** The explicit provider, if the resource has one. */
+    readonly provider?: ProviderInfo;
+    readonly custom: boolean;
+}
+
+/** A stack name the plan or a test knows, and its exports. */
+export type KnownStacks = Record<string, Record<string, unknown>>;
+
+const hex = (s: string, n: number) => createHash("sha256").update(s).digest("hex").slice(0, n);
+const uuid = (s: string) => {
+    const h = hex(s, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const suffix6 = (s: string) =>
+    [...createHash("sha256").update(s).digest()]
+        .slice(0, 6)
+        .map((b) => ALNUM[b % ALNUM.length])
+        .join("");
+const uniqueId = (prefix: string, s: string) => prefix + hex(s, 17).toUpperCase();
+
+export class AwsMocks implements pulumi.runtime.Mocks {
+    public readonly resources: RegisteredResource[] = [];
+    public readonly providers = new Map<string, ProviderInfo>();
+    /** StackReference names that were read. */
+    public readonly stackReads: string[] = [];
+
+    constructor(private readonly stacks: KnownStacks = {}) {}
+
+    /** The provider a resource was registered with; `provider` is "<urn>::<id>". */
+    private providerOf(ref: string | undefined): ProviderInfo | undefined {
+        if (!ref) return undefined;
+        return this.providers.get(ref.split("::").pop() as string);
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+        if (args.type === "pulumi:providers:aws" || args.type.startsWith("pulumi:providers:")) {
+            const id = `${args.name}-${hex(args.name + String(this.providers.size), 12)}`;
+            // Provider inputs reach the monitor JSON-encoded when they are not strings.
+            const raw = inputs.allowedAccountIds;
+            const allowed: unknown = typeof raw === "string" ? JSON.parse(raw) : raw;
+            this.providers.set(id, {
+                id,
+                name: args.name,
+                accountId: Array.isArray(allowed) && allowed.length === 1 ? String(allowed[0]) : undefined,
+                region: typeof inputs.region === "string" ? inputs.region : undefined,
+                inputs,
+            });
+            return { id, state: inputs };
+        }
+        if (args.type === "pulumi:pulumi:StackReference") {
+            const name = String(inputs.name);
+            this.stackReads.push(name);
+            const outputs = this.stacks[name];
+            if (!outputs) throw new Error(`stack "${name}" does not exist`);
+            return { id: name, state: { name, outputs, secretOutputNames: [] } };
+        }
+        const provider = this.providerOf(args.provider);
+        const account = provider?.accountId ?? "000000000000";
+        const region = provider?.region ?? "us-east-1";
+        const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+        const seed = `${account}/${region}/${args.type}/${args.name}`;
+        const str = (k: string) => (typeof inputs[k] === "string" ? (inputs[k] as string) : undefined);
+        let id = `${args.name}-${hex(seed, 8)}`;
+        let state: Record<string, unknown> = { ...inputs };
+        switch (args.type) {
+            case "aws:kms/key:Key": {
+                id = uuid(seed);
+                state = { ...inputs, keyId: id, arn: `arn:${partition}:kms:${region}:${account}:key/${id}` };
+                break;
+            }
+            case "aws:kms/alias:Alias": {
+                id = str("name") ?? `alias/${args.name}`;
+                state = { ...inputs, arn: `arn:${partition}:kms:${region}:${account}:${id}`, targetKeyArn: undefined };
+                break;
+            }
+            case "aws:secretsmanager/secret:Secret": {
+                const name = str("name") ?? args.name;
+                id = `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-${suffix6(seed)}`;
+                state = { ...inputs, arn: id, name };
+                break;
+            }
+            case "aws:secretsmanager/secretVersion:SecretVersion": {
+                const versionId = uuid(seed);
+                id = `${String(inputs.secretId)}|${versionId}`;
+                state = { ...inputs, versionId, versionStages: ["AWSCURRENT"], arn: inputs.secretId };
+                break;
+            }
+            case "aws:secretsmanager/secretPolicy:SecretPolicy": {
+                id = String(inputs.secretArn);
+                break;
+            }
+            case "aws:iam/user:User":
+            case "aws:iam/role:Role": {
+                const kind = args.type === "aws:iam/user:User" ? "user" : "role";
+                const name = str("name") ?? args.name;
+                id = name;
+                state = {
+                    ...inputs,
+                    name,
+                    arn: `arn:${partition}:iam::${account}:${kind}${str("path") ?? "/"}${name}`,
+                    uniqueId: uniqueId(kind === "user" ? "AIDA" : "AROA", seed),
+                };
+                break;
+            }
+            case "aws:iam/policy:Policy": {
+                const name = str("name") ?? args.name;
+                id = `arn:${partition}:iam::${account}:policy${str("path") ?? "/"}${name}`;
+                state = { ...inputs, name, arn: id, policyId: uniqueId("ANPA", seed) };
+                break;
+            }
+            case "aws:iam/userPolicy:UserPolicy":
+                id = `${String(inputs.user)}:${str("name") ?? args.name}`;
+                break;
+            case "aws:iam/rolePolicy:RolePolicy":
+                id = `${String(inputs.role)}:${str("name") ?? args.name}`;
+                break;
+            case "random:index/randomPassword:RandomPassword":
+                // Stands in for a generated password; the program must keep it secret.
+                id = "none";
+                state = { ...inputs, result: `mock-${hex(seed, 24)}`, bcryptHash: "mock" };
+                break;
+            default:
+                if (args.type.startsWith("aws:") && !state.arn) {
+                    state.arn = `arn:${partition}:${args.type.split(":")[1].split("/")[0]}:${region}:${account}:${args.name}`;
+                }
+        }
+        this.resources.push({ type: args.type, name: args.name, inputs, state, id, provider, custom: args.custom ?? true });
+        return { id, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        const provider = this.providerOf(args.provider);
+        switch (args.token) {
+            case "aws:index/getCallerIdentity:getCallerIdentity": {
+                const accountId = provider?.accountId ?? "000000000000";
+                return { accountId, arn: `arn:aws:iam::${accountId}:user/deployer`, userId: "AIDAMOCK", id: accountId };
+            }
+            case "aws:index/getRegion:getRegion":
+                return { name: provider?.region ?? "us-east-1", region: provider?.region ?? "us-east-1" };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com" };
+            default:
+                return args.inputs as Record<string, unknown>;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AwsMocks, type KnownStacks, type RegisteredResource } from "./mocks";
+
+/**
+ * Runs the real program once under Pulumi's mock runtime, as `pulumi preview` would run it,
+ * and returns what it registered and exported. Config values are strings as Pulumi stores
+ * them (objects as JSON); `secretKeys` marks secure ones.
+ */
+
+export interface StackRun {
+    readonly stack: string;
+    readonly resources: readonly RegisteredResource[];
+    /** Exports with every Output resolved; secret values as "[secret]". */
+    readonly outputs: Record<string, unknown>;
+    /** Exports as the program returned them (Outputs), for tests that inspect secrecy. */
+    readonly rawOutputs: Record<string, unknown>;
+    readonly mocks: AwsMocks;
+    readonly options: ReadonlyMap<string, pulumi.ResourceOptions>;
+}
+
+export interface RunArgs {
+    readonly project?: string;
+    readonly stack: string;
+    readonly config: Record<string, string>;
+    readonly secretKeys?: string[];
+    readonly stacks?: KnownStacks;
+    readonly organization?: string;
+    readonly preview?: boolean;
+}
+
+type Program = () => Promise<Record<string, unknown>>;
+
+let program: Program | undefined;
+
+export async function runStack(args: RunArgs): Promise<StackRun> {
+    const mocks = new AwsMocks(args.stacks ?? {});
+    // setMocks must come before the program module is first loaded.
+    await pulumi.runtime.setMocks(mocks, args.project ?? "secretshare", args.stack, args.preview ?? false, args.organization ?? "organization");
+    pulumi.runtime.setAllConfig(args.config, args.secretKeys ?? []);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    program ??= require("../index") as Program;
+    const options = new Map<string, pulumi.ResourceOptions>();
+    let rawOutputs: Record<string, unknown> = {};
+    const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((t) => {
+            options.set(`${t.type}::${t.name}`, t.opts);
+            return undefined;
+        });
+        rawOutputs = await (program as Program)();
+        return rawOutputs;
+    });
+    return {
+        stack: args.stack,
+        resources: [...mocks.resources],
+        outputs: await reveal(stackOutputs ?? {}),
+        rawOutputs,
+        mocks,
+        options,
+    };
+}
+
+/** Resolves Outputs; secret values become "[secret]" so they can never be printed. */
+export async function reveal(value: unknown): Promise<Record<string, unknown>> {
+    return (await revealValue(value)) as Record<string, unknown>;
+}
+
+async function revealValue(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const o = value as pulumi.Output<unknown>;
+        const secret = await (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+        if (secret) return "[secret]";
+        const inner = await new Promise<unknown>((resolve) => o.apply((v) => resolve(v)));
+        return revealValue(inner);
+    }
+    if (value instanceof Promise) return revealValue(await value);
+    if (Array.isArray(value)) return Promise.all(value.map(revealValue));
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) out[k] = await revealValue(v);
+        return out;
+    }
+    return value;
+}

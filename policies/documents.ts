@@ -1,0 +1,218 @@
+import { createHash } from "crypto";
+import { accountOfArn, accountRootArn, secretsManagerService } from "./arn";
+
+/**
+ * The three documents of a cross-account share, built from plain values. The components, the
+ * tests and the offline plan all call these functions, so they cannot disagree.
+ */
+
+export type OneOrMany = string | string[];
+
+export interface Statement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Principal?: "*" | { AWS?: OneOrMany; Service?: OneOrMany };
+    Action: OneOrMany;
+    Resource: OneOrMany;
+    Condition?: Record<string, Record<string, OneOrMany>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+/** Sid prefix of every statement this program writes into a key or secret policy. */
+export const SID_PREFIX = "SecretShare";
+
+/** A reader as the owner's policies see it. */
+export interface Grantee {
+    readonly arn: string;
+}
+
+export type PrincipalForm = "account-root" | "principal-arn";
+
+/** One element alone, several as a sorted list without duplicates: compact and stable. */
+function oneOrMany(values: Iterable<string>): OneOrMany {
+    const list = [...new Set(values)].sort();
+    return list.length === 1 ? list[0] : list;
+}
+
+/** A short, stable tag for a set of strings, so a Sid survives other groups coming and going. */
+function tag(values: readonly string[]): string {
+    return createHash("sha256")
+        .update([...values].sort().join("\n"))
+        .digest("hex")
+        .slice(0, 8);
+}
+
+/**
+ * Who a grant statement names. "account-root": the readers' account roots, narrowed by
+ * `ArnEquals aws:PrincipalArn`, so the policy can be saved before a reader exists and still
+ * works after it is deleted and recreated. "principal-arn": the readers' ARNs (the seed's form),
+ * which AWS resolves to unique IDs when the policy is saved.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+ */
+function principalOf(
+    partition: string,
+    readerArns: readonly string[],
+    form: PrincipalForm,
+): { Principal: { AWS: OneOrMany }; Condition: Record<string, Record<string, OneOrMany>> } {
+    if (form === "principal-arn") return { Principal: { AWS: oneOrMany(readerArns) }, Condition: {} };
+    return {
+        Principal: { AWS: oneOrMany(readerArns.map((a) => accountRootArn(partition, accountOfArn(a)))) },
+        Condition: { ArnEquals: { "aws:PrincipalArn": oneOrMany(readerArns) } },
+    };
+}
+
+export interface SecretPolicyArgs {
+    readonly partition: string;
+    /** ARNs of the identities that may read the secret. */
+    readonly readerArns: readonly string[];
+    readonly principalForm: PrincipalForm;
+    /** Also allow calls that name neither VersionStage nor VersionId (they get AWSCURRENT). */
+    readonly acceptDefaultStage: boolean;
+}
+
+/**
+ * The secret's resource policy: GetSecretValue only, for the readers only, only AWSCURRENT.
+ * A call that names no stage carries no `secretsmanager:VersionStage` and so fails a
+ * StringEquals on it; `acceptDefaultStage` adds a statement for exactly that call.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
+ */
+export function secretResourcePolicy(args: SecretPolicyArgs): PolicyDocument {
+    const who = principalOf(args.partition, args.readerArns, args.principalForm);
+    const read = (sid: string, condition: Record<string, Record<string, OneOrMany>>): Statement => ({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: who.Principal,
+        Action: "secretsmanager:GetSecretValue",
+        Resource: "*",
+        Condition: { ...who.Condition, ...condition },
+    });
+    const statements = [
+        read(`${SID_PREFIX}ReadCurrent`, { StringEquals: { "secretsmanager:VersionStage": "AWSCURRENT" } }),
+    ];
+    if (args.acceptDefaultStage) {
+        statements.push(
+            read(`${SID_PREFIX}ReadDefault`, {
+                Null: { "secretsmanager:VersionStage": "true", "secretsmanager:VersionId": "true" },
+            }),
+        );
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface KeyGrant {
+    readonly readerArn: string;
+    /** ARN patterns (or ARNs) of the secrets, encrypted with this key, that the reader may read. */
+    readonly secretArns: readonly string[];
+}
+
+export interface KeyPolicyArgs {
+    readonly partition: string;
+    readonly region: string;
+    readonly ownerAccountId: string;
+    readonly grants: readonly KeyGrant[];
+    readonly principalForm: PrincipalForm;
+    readonly grantDescribeKey: boolean;
+}
+
+/**
+ * The key policy. The owner account keeps full control through IAM (the AWS default
+ * statement), so nobody is locked out. Readers may Decrypt only through Secrets Manager in
+ * the key's region, and only for the secrets they read: Secrets Manager puts the secret's ARN
+ * in the encryption context, so a reader of secret A cannot use the key for secret B.
+ * Readers with the same set of secrets share one statement.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context
+ */
+export function keyPolicy(args: KeyPolicyArgs): PolicyDocument {
+    const statements: Statement[] = [
+        {
+            Sid: `${SID_PREFIX}OwnerAdministers`,
+            Effect: "Allow",
+            Principal: { AWS: accountRootArn(args.partition, args.ownerAccountId) },
+            Action: "kms:*",
+            Resource: "*",
+        },
+    ];
+    const bySecrets = new Map<string, { secrets: string[]; readers: string[] }>();
+    for (const g of args.grants) {
+        const secrets = [...new Set(g.secretArns)].sort();
+        if (secrets.length === 0) continue;
+        const k = secrets.join("\n");
+        const group = bySecrets.get(k) ?? { secrets, readers: [] };
+        group.readers.push(g.readerArn);
+        bySecrets.set(k, group);
+    }
+    const groups = [...bySecrets.values()].sort(
+        (a, b) => a.secrets[0].localeCompare(b.secrets[0]) || a.secrets.length - b.secrets.length,
+    );
+    for (const g of groups) {
+        const who = principalOf(args.partition, g.readers, args.principalForm);
+        statements.push({
+            Sid: `${SID_PREFIX}Decrypt${tag(g.secrets)}`,
+            Effect: "Allow",
+            Principal: who.Principal,
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: {
+                ...who.Condition,
+                StringEquals: { "kms:ViaService": secretsManagerService(args.region) },
+                StringLike: { "kms:EncryptionContext:SecretARN": oneOrMany(g.secrets) },
+            },
+        });
+    }
+    const allReaders = [...new Set(args.grants.filter((g) => g.secretArns.length).map((g) => g.readerArn))].sort();
+    if (args.grantDescribeKey && allReaders.length) {
+        const who = principalOf(args.partition, allReaders, args.principalForm);
+        statements.push({
+            Sid: `${SID_PREFIX}DescribeKey`,
+            Effect: "Allow",
+            Principal: who.Principal,
+            Action: "kms:DescribeKey",
+            Resource: "*",
+            ...(Object.keys(who.Condition).length ? { Condition: who.Condition } : {}),
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface IdentityGrant {
+    readonly secretArn: string;
+    readonly keyArn: string;
+}
+
+export interface IdentityPolicyArgs {
+    /** The region of the secrets (Secrets Manager calls KMS there). */
+    readonly region: string;
+    readonly grants: readonly IdentityGrant[];
+}
+
+/**
+ * A reader's identity policy: GetSecretValue on exactly its secrets, kms:Decrypt on exactly
+ * their keys and only through Secrets Manager. Cross-account access needs this and the
+ * owner's policies both.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html
+ */
+export function identityPolicy(args: IdentityPolicyArgs): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadSharedSecrets",
+                Effect: "Allow",
+                Action: "secretsmanager:GetSecretValue",
+                Resource: oneOrMany(args.grants.map((g) => g.secretArn)),
+            },
+            {
+                Sid: "DecryptViaSecretsManager",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: oneOrMany(args.grants.map((g) => g.keyArn)),
+                Condition: { StringEquals: { "kms:ViaService": secretsManagerService(args.region) } },
+            },
+        ],
+    };
+}

@@ -1,0 +1,219 @@
+import type { OwnerConfig, Reader, ReaderKind } from "../config/types";
+import { placeholderKeyArn, placeholderSecretArn, secretArnPattern } from "./arn";
+import { identityPolicy, keyPolicy, secretResourcePolicy, type IdentityGrant, type PolicyDocument } from "./documents";
+import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from "./limits";
+
+/**
+ * Decides, from config alone, every document the owner writes and how each reader's identity
+ * policy is packed, and checks every size against its AWS limit. Pure: runs before any
+ * resource is registered, in the program, the tests and the offline plan alike.
+ */
+
+/** What the owner grants one reader: exported to consumer stacks. */
+export interface ReaderGrant {
+    readonly kind: ReaderKind;
+    readonly name: string;
+    readonly path: string;
+    readonly existing: boolean;
+    readonly arn: string;
+    /** Names of the secrets it reads, sorted. */
+    readonly secrets: readonly string[];
+}
+
+export interface AccountGrants {
+    readonly accountId: string;
+    readonly readers: readonly ReaderGrant[];
+}
+
+/** By consumer account name. The owner stack exports this as `grants`. */
+export type Grants = Record<string, AccountGrants>;
+
+export interface KeyPlan {
+    /** "shared" for the stack's one key, or the secret's name with one key per secret. */
+    readonly id: string;
+    readonly alias: string;
+    readonly secrets: readonly string[];
+    readonly policy: PolicyDocument;
+}
+
+export interface OwnerLayout {
+    readonly keys: readonly KeyPlan[];
+    /** Key id by secret name. */
+    readonly keyOf: Readonly<Record<string, string>>;
+    readonly secretPolicies: Readonly<Record<string, PolicyDocument>>;
+    readonly grants: Grants;
+    readonly sizes: readonly SizeReport[];
+}
+
+/** A document would exceed its AWS limit: the message says which, by how much, and what to do. */
+export class LimitError extends Error {
+    constructor(public readonly problems: readonly string[]) {
+        super(problems.join("\n"));
+        this.name = "LimitError";
+    }
+}
+
+const fraction = (r: SizeReport) => `${r.size} of ${r.max} ${LIMITS[r.limit].unit}`;
+
+export function ownerLayout(owner: OwnerConfig): OwnerLayout {
+    const { partition, region, accountId } = owner.account;
+    const readers = new Map<string, Reader>();
+    for (const c of Object.values(owner.consumers)) for (const r of c.readers) readers.set(r.id, r);
+
+    const keyIds = owner.key.perSecret ? owner.secrets.map((s) => s.name) : ["shared"];
+    const keyOf: Record<string, string> = {};
+    for (const s of owner.secrets) keyOf[s.name] = owner.key.perSecret ? s.name : "shared";
+
+    const problems: string[] = [];
+    const sizes: SizeReport[] = [];
+    const keys: KeyPlan[] = keyIds.map((id) => {
+        const secrets = owner.secrets.filter((s) => keyOf[s.name] === id);
+        const byReader = new Map<string, string[]>();
+        for (const s of secrets) {
+            for (const r of s.readers) {
+                const arn = (readers.get(r) as Reader).arn;
+                byReader.set(arn, [
+                    ...(byReader.get(arn) ?? []),
+                    secretArnPattern(partition, region, accountId, s.name),
+                ]);
+            }
+        }
+        const policy = keyPolicy({
+            partition,
+            region,
+            ownerAccountId: accountId,
+            grants: [...byReader].map(([readerArn, secretArns]) => ({ readerArn, secretArns })),
+            principalForm: owner.secretPolicy.principalForm,
+            grantDescribeKey: owner.key.grantDescribeKey,
+        });
+        const alias = owner.key.perSecret ? `${owner.key.alias}/${id}` : owner.key.alias;
+        const report = measure(`key policy of alias/${alias}`, policy, "keyPolicy");
+        sizes.push(report);
+        if (report.size > report.max) {
+            problems.push(
+                `${report.document} would be ${fraction(report)}: ${secrets.length} secret(s) and ${byReader.size} reader(s) share it. ` +
+                    (owner.key.perSecret
+                        ? "Give secrets with the same readers the same reader list (they then share a statement), or split the secrets across owner stacks."
+                        : "Set secretshare:key.perSecret: true (one key per secret), or give secrets with the same readers the same reader list."),
+            );
+        }
+        return { id, alias, secrets: secrets.map((s) => s.name), policy };
+    });
+
+    const secretPolicies: Record<string, PolicyDocument> = {};
+    for (const s of owner.secrets) {
+        const doc = secretResourcePolicy({
+            partition,
+            readerArns: s.readers.map((r) => (readers.get(r) as Reader).arn),
+            principalForm: owner.secretPolicy.principalForm,
+            acceptDefaultStage: owner.secretPolicy.acceptDefaultStage,
+        });
+        const report = measure(`resource policy of secret ${s.name}`, doc, "secretPolicy");
+        sizes.push(report);
+        if (report.size > report.max) {
+            problems.push(
+                `${report.document} would be ${fraction(report)} with ${s.readers.length} readers. ` +
+                    "Read it through fewer identities (e.g. one role per workload that several principals assume), or split the secret.",
+            );
+        }
+        secretPolicies[s.name] = doc;
+    }
+
+    const grants: Grants = {};
+    for (const [name, c] of Object.entries(owner.consumers)) {
+        grants[name] = {
+            accountId: c.account.accountId,
+            readers: c.readers.map((r) => ({
+                kind: r.kind,
+                name: r.name,
+                path: r.path,
+                existing: r.existing,
+                arn: r.arn,
+                secrets: owner.secrets.filter((s) => s.readers.includes(r.id)).map((s) => s.name),
+            })),
+        };
+    }
+
+    // Check identity policies here too, so the owner learns before deploying that a consumer
+    // stack could not write them. Placeholder ARNs have the exact length of real ones.
+    const keyIndex = new Map(keyIds.map((id, i) => [id, i]));
+    for (const [name, g] of Object.entries(grants)) {
+        for (const r of g.readers) {
+            try {
+                packIdentityPolicy(
+                    `${name}/${r.name}`,
+                    r.kind,
+                    region,
+                    r.secrets.map((s) => ({
+                        secretArn: placeholderSecretArn(partition, region, accountId, s),
+                        keyArn: placeholderKeyArn(partition, region, accountId, keyIndex.get(keyOf[s]) ?? 0),
+                    })),
+                    sizes,
+                );
+            } catch (e) {
+                if (e instanceof LimitError) problems.push(...e.problems);
+                else throw e;
+            }
+        }
+    }
+    if (problems.length) throw new LimitError(problems);
+    return { keys, keyOf, secretPolicies, grants, sizes };
+}
+
+export interface IdentityPacking {
+    /** "inline": one inline policy; "managed": customer managed policies, attached. */
+    readonly mode: "inline" | "managed";
+    /** Indices into the grants, one list per policy document. */
+    readonly chunks: readonly (readonly number[])[];
+}
+
+/**
+ * Packs a reader's grants into its identity policy. Inline when it fits the identity's inline
+ * limit (user 2,048, role 10,240); otherwise customer managed policies of at most 6,144
+ * characters each, attached to the identity, at most 10 of them. Grants are packed in the
+ * order given (callers sort them), so the packing is stable.
+ */
+export function packIdentityPolicy(
+    who: string,
+    kind: ReaderKind,
+    region: string,
+    grants: readonly IdentityGrant[],
+    sizes?: SizeReport[],
+): IdentityPacking {
+    const inlineLimit = kind === "user" ? "userInline" : "roleInline";
+    const whole = measure(`${kind} inline policy of ${who}`, identityPolicy({ region, grants }), inlineLimit);
+    if (whole.size <= whole.max) {
+        sizes?.push(whole);
+        return { mode: "inline", chunks: [grants.map((_, i) => i)] };
+    }
+    const chunks: number[][] = [];
+    let current: number[] = [];
+    const docSize = (idx: number[]) =>
+        sizeOf(identityPolicy({ region, grants: idx.map((i) => grants[i]) }), "managedPolicy");
+    grants.forEach((_, i) => {
+        if (current.length && docSize([...current, i]) > LIMITS.managedPolicy.size) {
+            chunks.push(current);
+            current = [];
+        }
+        current.push(i);
+    });
+    if (current.length) chunks.push(current);
+    chunks.forEach((c, i) =>
+        sizes?.push(
+            measure(
+                `managed policy ${i + 1} of ${who}`,
+                identityPolicy({ region, grants: c.map((j) => grants[j]) }),
+                "managedPolicy",
+            ),
+        ),
+    );
+    if (chunks.length > MAX_ATTACHED_POLICIES) {
+        throw new LimitError([
+            `${kind} ${who} reads ${grants.length} secrets: its identity policy would be ${fraction(whole)} inline, ` +
+                `and ${chunks.length} managed policies of ${LIMITS.managedPolicy.size} characters, over the ${MAX_ATTACHED_POLICIES} IAM attaches to one ${kind}. ` +
+                "Split its secrets across several identities" +
+                (kind === "user" ? ", or use a role (10,240 characters inline)." : "."),
+        ]);
+    }
+    return { mode: "managed", chunks };
+}
