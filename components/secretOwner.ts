@@ -114,9 +114,7 @@ export class SecretOwner extends pulumi.ComponentResource {
             this.secrets[spec.name] = secret;
         }
 
-        this.secretArns = pulumi.output(
-            Object.fromEntries(Object.entries(this.secrets).map(([n, s]) => [n, s.arn])),
-        );
+        this.secretArns = pulumi.output(Object.fromEntries(Object.entries(this.secrets).map(([n, s]) => [n, s.arn])));
         this.keyArns = pulumi.output(
             Object.fromEntries(config.secrets.map((s) => [s.name, this.keys[layout.keyOf[s.name]].arn])),
         );

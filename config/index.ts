@@ -261,8 +261,7 @@ function describe(key: string, root: unknown, issue: z.core.$ZodIssue): string {
     const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     let value: unknown = root;
     for (const p of issue.path)
-        value =
-            value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+        value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[p] : undefined;
     if (issue.code === "unrecognized_keys") {
         return `${NAMESPACE}:${key}${path}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`;
     }

@@ -84,7 +84,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const region = provider?.region ?? "us-east-1";
         const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
         const seed = `${account}/${region}/${args.type}/${args.name}`;
-        const str = (k: string) => (typeof inputs[k] === "string" ? (inputs[k] as string) : undefined);
+        const str = (k: string) => (typeof inputs[k] === "string" ? inputs[k] : undefined);
         let id = `${args.name}-${hex(seed, 8)}`;
         let state: Record<string, unknown> = { ...inputs };
         switch (args.type) {
@@ -149,7 +149,15 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     state.arn = `arn:${partition}:${args.type.split(":")[1].split("/")[0]}:${region}:${account}:${args.name}`;
                 }
         }
-        this.resources.push({ type: args.type, name: args.name, inputs, state, id, provider, custom: args.custom ?? true });
+        this.resources.push({
+            type: args.type,
+            name: args.name,
+            inputs,
+            state,
+            id,
+            provider,
+            custom: args.custom ?? true,
+        });
         return { id, state };
     }
 

@@ -35,7 +35,13 @@ let program: Program | undefined;
 export async function runStack(args: RunArgs): Promise<StackRun> {
     const mocks = new AwsMocks(args.stacks ?? {});
     // setMocks must come before the program module is first loaded.
-    await pulumi.runtime.setMocks(mocks, args.project ?? "secretshare", args.stack, args.preview ?? false, args.organization ?? "organization");
+    await pulumi.runtime.setMocks(
+        mocks,
+        args.project ?? "secretshare",
+        args.stack,
+        args.preview ?? false,
+        args.organization ?? "organization",
+    );
     pulumi.runtime.setAllConfig(args.config, args.secretKeys ?? []);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     program ??= require("../index") as Program;
@@ -66,7 +72,7 @@ export async function reveal(value: unknown): Promise<Record<string, unknown>> {
 
 async function revealValue(value: unknown): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
-        const o = value as pulumi.Output<unknown>;
+        const o = value;
         const secret = await (o as unknown as { isSecret: Promise<boolean> }).isSecret;
         if (secret) return "[secret]";
         const inner = await new Promise<unknown>((resolve) => o.apply((v) => resolve(v)));
