@@ -26,6 +26,8 @@ export interface RunArgs {
     readonly stacks?: KnownStacks;
     readonly organization?: string;
     readonly preview?: boolean;
+    /** Mocks to record into (default: new ones over `stacks`), so a caller can inspect them after a run that throws. */
+    readonly mocks?: AwsMocks;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -33,7 +35,7 @@ type Program = () => Promise<Record<string, unknown>>;
 let program: Program | undefined;
 
 export async function runStack(args: RunArgs): Promise<StackRun> {
-    const mocks = new AwsMocks(args.stacks ?? {});
+    const mocks = args.mocks ?? new AwsMocks(args.stacks ?? {});
     // setMocks must come before the program module is first loaded.
     await pulumi.runtime.setMocks(
         mocks,
