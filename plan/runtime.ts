@@ -34,6 +34,9 @@ type Program = () => Promise<Record<string, unknown>>;
 
 let program: Program | undefined;
 
+/** Pulumi's wait for the outstanding resource RPCs: exported at runtime, marked internal in its typings. */
+const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+
 export async function runStack(args: RunArgs): Promise<StackRun> {
     const mocks = args.mocks ?? new AwsMocks(args.stacks ?? {});
     // setMocks must come before the program module is first loaded.
@@ -57,10 +60,15 @@ export async function runStack(args: RunArgs): Promise<StackRun> {
         rawOutputs = await (program as Program)();
         return rawOutputs;
     });
+    const outputs = await reveal(stackOutputs ?? {});
+    // The exports can resolve before every registration has reached the mocks (a resource no
+    // export depends on, e.g. the inline policy of an existing user). The Pulumi CLI waits for
+    // outstanding registrations before the program exits; wait for them here too.
+    await waitForRPCs();
     return {
         stack: args.stack,
         resources: [...mocks.resources],
-        outputs: await reveal(stackOutputs ?? {}),
+        outputs,
         rawOutputs,
         mocks,
         options,
