@@ -39,11 +39,11 @@ function oneOrMany(values: Iterable<string>): OneOrMany {
 }
 
 /** A short, stable tag for a set of strings, so a Sid survives other groups coming and going. */
-function tag(values: readonly string[]): string {
+function tag(values: readonly string[], digits = 8): string {
     return createHash("sha256")
         .update([...values].sort().join("\n"))
         .digest("hex")
-        .slice(0, 8);
+        .slice(0, digits);
 }
 
 /**
@@ -118,12 +118,56 @@ export interface KeyPolicyArgs {
     readonly grantDescribeKey: boolean;
 }
 
+/** Readers allowed to Decrypt for exactly these secrets: one key-policy statement. */
+interface DecryptGroup {
+    readonly readers: readonly string[];
+    readonly secrets: readonly string[];
+}
+
+/** Code-unit order (not localeCompare): the same on every machine, so no churn between previews. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Groups the (reader, secret) pairs of `grants` in two exact ways: readers with the same set
+ * of secrets share a statement ("by reader"), or secrets with the same set of readers share one
+ * ("by secret"). Each allows every granted pair and no other; sorted by their secrets.
+ */
+function decryptGroupings(grants: readonly KeyGrant[]): DecryptGroup[][] {
+    const pairs = new Map<string, Set<string>>();
+    for (const g of grants) {
+        for (const s of g.secretArns) pairs.set(g.readerArn, (pairs.get(g.readerArn) ?? new Set()).add(s));
+    }
+    const group = (of: Map<string, Set<string>>, flip: boolean): DecryptGroup[] => {
+        const byMembers = new Map<string, { keys: string[]; members: string[] }>();
+        for (const [key, set] of of) {
+            const members = [...set].sort(byText);
+            const k = members.join("\n");
+            const g = byMembers.get(k) ?? { keys: [], members };
+            g.keys.push(key);
+            byMembers.set(k, g);
+        }
+        return [...byMembers.values()]
+            .map((g) => {
+                const keys = g.keys.sort(byText);
+                return flip ? { readers: g.members, secrets: keys } : { readers: keys, secrets: g.members };
+            })
+            .sort((a, b) => byText(a.secrets.join("\n"), b.secrets.join("\n")));
+    };
+    const readersOf = new Map<string, Set<string>>();
+    for (const [reader, secrets] of pairs) {
+        for (const s of secrets) readersOf.set(s, (readersOf.get(s) ?? new Set()).add(reader));
+    }
+    return [group(pairs, false), group(readersOf, true)];
+}
+
 /**
  * The key policy. The owner account keeps full control through IAM (the AWS default
  * statement), so nobody is locked out. Readers may Decrypt only through Secrets Manager in
  * the key's region, and only for the secrets they read: Secrets Manager puts the secret's ARN
  * in the encryption context, so a reader of secret A cannot use the key for secret B.
- * Readers with the same set of secrets share one statement.
+ * Readers with the same set of secrets share one statement, or secrets with the same set of
+ * readers do, whichever document is smaller (the first on a tie): both grant exactly the
+ * configured pairs, and the choice depends only on them, not on config order.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context
  */
@@ -137,33 +181,30 @@ export function keyPolicy(args: KeyPolicyArgs): PolicyDocument {
             Resource: "*",
         },
     ];
-    const bySecrets = new Map<string, { secrets: string[]; readers: string[] }>();
-    for (const g of args.grants) {
-        const secrets = [...new Set(g.secretArns)].sort();
-        if (secrets.length === 0) continue;
-        const k = secrets.join("\n");
-        const group = bySecrets.get(k) ?? { secrets, readers: [] };
-        group.readers.push(g.readerArn);
-        bySecrets.set(k, group);
-    }
-    const groups = [...bySecrets.values()].sort(
-        (a, b) => a.secrets[0].localeCompare(b.secrets[0]) || a.secrets.length - b.secrets.length,
-    );
-    for (const g of groups) {
-        const who = principalOf(args.partition, g.readers, args.principalForm);
-        statements.push({
-            Sid: `${SID_PREFIX}Decrypt${tag(g.secrets)}`,
-            Effect: "Allow",
-            Principal: who.Principal,
-            Action: "kms:Decrypt",
-            Resource: "*",
-            Condition: {
-                ...who.Condition,
-                StringEquals: { "kms:ViaService": secretsManagerService(args.region) },
-                StringLike: { "kms:EncryptionContext:SecretARN": oneOrMany(g.secrets) },
-            },
+    const decrypt = (groups: readonly DecryptGroup[]): Statement[] => {
+        // Sids must be unique in a policy; the 8-digit tag keeps them short, 16 digits if two collide.
+        const short = groups.map((g) => tag(g.secrets));
+        const long = new Set(short).size === short.length ? undefined : groups.map((g) => tag(g.secrets, 16));
+        return groups.map((g, i) => {
+            const who = principalOf(args.partition, g.readers, args.principalForm);
+            return {
+                Sid: `${SID_PREFIX}Decrypt${(long ?? short)[i]}`,
+                Effect: "Allow",
+                Principal: who.Principal,
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: {
+                    ...who.Condition,
+                    StringEquals: { "kms:ViaService": secretsManagerService(args.region) },
+                    StringLike: { "kms:EncryptionContext:SecretARN": oneOrMany(g.secrets) },
+                },
+            };
         });
-    }
+    };
+    const [byReader, bySecret] = decryptGroupings(args.grants).map(decrypt);
+    const size = (s: Statement[]) => JSON.stringify(s).length;
+    statements.push(...(size(bySecret) < size(byReader) ? bySecret : byReader));
+
     const allReaders = [...new Set(args.grants.filter((g) => g.secretArns.length).map((g) => g.readerArn))].sort();
     if (args.grantDescribeKey && allReaders.length) {
         const who = principalOf(args.partition, allReaders, args.principalForm);

@@ -53,7 +53,13 @@ export class LimitError extends Error {
     }
 }
 
-const fraction = (r: SizeReport) => `${r.size} of ${r.max} ${LIMITS[r.limit].unit}`;
+const num = (n: number) => n.toLocaleString("en-US");
+
+/** "32,806 bytes, over the 32,768 AWS allows for a KMS key policy" */
+const over = (r: SizeReport) =>
+    `${num(r.size)} ${LIMITS[r.limit].unit}, over the ${num(r.max)} AWS allows for a ${LIMITS[r.limit].what}`;
+
+const plural = (n: number, noun: string) => `${num(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 export function ownerLayout(owner: OwnerConfig): OwnerLayout {
     const { partition, region, accountId } = owner.account;
@@ -91,10 +97,16 @@ export function ownerLayout(owner: OwnerConfig): OwnerLayout {
         sizes.push(report);
         if (report.size > report.max) {
             problems.push(
-                `${report.document} would be ${fraction(report)}: ${secrets.length} secret(s) and ${byReader.size} reader(s) share it. ` +
-                    (owner.key.perSecret
-                        ? "Give secrets with the same readers the same reader list (they then share a statement), or split the secrets across owner stacks."
-                        : "Set secretshare:key.perSecret: true (one key per secret), or give secrets with the same readers the same reader list."),
+                secrets.length === 1
+                    ? `${report.document} (secret ${secrets[0].name}) would be ${over(report)}: it names ${plural(byReader.size, "reader")}. ` +
+                          "Let fewer identities read the secret (e.g. one role that several workloads assume)" +
+                          (owner.key.grantDescribeKey
+                              ? ", or set secretshare:key.grantDescribeKey: false (each reader is then named once, not twice)."
+                              : ".")
+                    : `${report.document} would be ${over(report)}: ${plural(secrets.length, "secret")} and ${plural(byReader.size, "reader")} share the key. ` +
+                          (owner.key.perSecret
+                              ? "Split the secrets across several owner stacks."
+                              : "Set secretshare:key.perSecret: true (one key per secret, each with a small policy), or split the secrets across several owner stacks."),
             );
         }
         return { id, alias, secrets: secrets.map((s) => s.name), policy };
@@ -112,8 +124,11 @@ export function ownerLayout(owner: OwnerConfig): OwnerLayout {
         sizes.push(report);
         if (report.size > report.max) {
             problems.push(
-                `${report.document} would be ${fraction(report)} with ${s.readers.length} readers. ` +
-                    "Read it through fewer identities (e.g. one role per workload that several principals assume), or split the secret.",
+                `${report.document} would be ${over(report)}: it names ${plural(s.readers.length, "reader")}. ` +
+                    "Let fewer identities read the secret (e.g. one role that several workloads assume)" +
+                    (owner.secretPolicy.acceptDefaultStage
+                        ? ", or set secretshare:secretPolicy.acceptDefaultStage: false (each reader is then named once, not twice)."
+                        : "."),
             );
         }
         secretPolicies[s.name] = doc;
@@ -208,11 +223,15 @@ export function packIdentityPolicy(
         ),
     );
     if (chunks.length > MAX_ATTACHED_POLICIES) {
+        const keys = new Set(grants.map((g) => g.keyArn)).size;
         throw new LimitError([
-            `${kind} ${who} reads ${grants.length} secrets: its identity policy would be ${fraction(whole)} inline, ` +
-                `and ${chunks.length} managed policies of ${LIMITS.managedPolicy.size} characters, over the ${MAX_ATTACHED_POLICIES} IAM attaches to one ${kind}. ` +
+            `${kind} ${who} reads ${plural(grants.length, "secret")}: its ${LIMITS[inlineLimit].what} would be ${over(whole)}, ` +
+                `and as customer managed policies (at most ${num(LIMITS.managedPolicy.size)} characters each) it needs ${chunks.length}, ` +
+                `over the ${MAX_ATTACHED_POLICIES} IAM attaches to one ${kind}. ` +
                 "Split its secrets across several identities" +
-                (kind === "user" ? ", or use a role (10,240 characters inline)." : "."),
+                (keys > 1
+                    ? `, or encrypt them with one key (secretshare:key.perSecret: false): it names ${plural(keys, "key")}.`
+                    : "."),
         ]);
     }
     return { mode: "managed", chunks };

@@ -1,0 +1,212 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+
+/**
+ * Generated configurations of growing size (secrets x readers x accounts) for the benchmark
+ * and the capacity report: one owner stack and one consumer stack per consumer account, as a
+ * platform team would lay them out. Pure and deterministic: the same shape always gives the
+ * same stacks, byte for byte.
+ *
+ *   ts-node scripts/scale.ts --out DIR [--shape 100x20x5]...
+ *
+ * writes DIR/<shape>/Pulumi.yaml and one Pulumi.<stack>.yaml per stack (every shape unless
+ * --shape is given), which `npm start` can plan from that directory.
+ */
+
+export interface Shape {
+    readonly secrets: number;
+    readonly readers: number;
+    readonly accounts: number;
+    /** One KMS key per secret instead of one per owner stack (needed when the shared key policy would not fit). */
+    readonly keyPerSecret?: boolean;
+}
+
+/**
+ * The shapes of issue 4. 500x50x10 uses a key per secret: with one shared key its key policy
+ * would have to name 500 secret ARN patterns in groups (about 54 KB against 32,768 bytes, see
+ * scripts/capacity.ts), which the layout refuses before deploying.
+ */
+export const SHAPES: readonly Shape[] = [
+    { secrets: 1, readers: 1, accounts: 1 },
+    { secrets: 10, readers: 5, accounts: 2 },
+    { secrets: 100, readers: 20, accounts: 5 },
+    { secrets: 500, readers: 50, accounts: 10, keyPerSecret: true },
+];
+
+export const PROJECT = "secretshare";
+export const ORGANIZATION = "organization";
+export const OWNER_STACK = "owner";
+export const OWNER_ACCOUNT = "111111111111";
+export const REGION = "us-east-1";
+
+/** How many readers each secret has (fewer when there are fewer readers). */
+export const READERS_PER_SECRET = 3;
+
+export interface GeneratedStack {
+    readonly stack: string;
+    /** The config as `Pulumi.<stack>.yaml` holds it (YAML values). */
+    readonly values: Readonly<Record<string, unknown>>;
+    /** The config as the Pulumi CLI hands it to the program (strings; objects as JSON), for `runStack`. */
+    readonly config: Record<string, string>;
+}
+
+export interface GeneratedSet {
+    /** "<secrets>x<readers>x<accounts>". */
+    readonly label: string;
+    readonly shape: Shape;
+    /** Fully qualified name of the owner stack, as consumer stacks reference it. */
+    readonly ownerStackRef: string;
+    readonly owner: GeneratedStack;
+    /** One per consumer account, sorted by stack name. */
+    readonly consumers: readonly GeneratedStack[];
+}
+
+export function label(shape: Shape): string {
+    return `${shape.secrets}x${shape.readers}x${shape.accounts}`;
+}
+
+export function parseShape(text: string): Shape {
+    const m = /^(\d+)x(\d+)x(\d+)$/.exec(text);
+    if (!m) throw new Error(`--shape ${text}: expected <secrets>x<readers>x<accounts>, e.g. 100x20x5`);
+    const [secrets, readers, accounts] = [m[1], m[2], m[3]].map(Number);
+    const known = SHAPES.find((s) => s.secrets === secrets && s.readers === readers && s.accounts === accounts);
+    return known ?? { secrets, readers, accounts };
+}
+
+const pad = (n: number, width = 4) => n.toString().padStart(width, "0");
+
+export const accountName = (a: number) => `workload-${pad(a + 1, 2)}`;
+export const accountId = (a: number) => (222200000000 + a + 1).toString();
+export const secretName = (i: number) => `svc-${pad(i)}/database`;
+
+export interface GeneratedReader {
+    readonly account: number;
+    readonly kind: "user" | "role";
+    readonly name: string;
+    readonly existing: boolean;
+}
+
+/**
+ * Reader j lives in account j mod accounts. Every fourth reader (from the first) is a user,
+ * the others roles; every seventh (from the fourth) is an existing role referenced by name.
+ */
+export function reader(j: number, accounts: number): GeneratedReader {
+    const user = j % 4 === 0;
+    return {
+        account: j % accounts,
+        kind: user ? "user" : "role",
+        name: `svc-${pad(j)}-${user ? "user" : "reader"}`,
+        existing: !user && j % 7 === 3,
+    };
+}
+
+/**
+ * Secret i is read by READERS_PER_SECRET readers spread over the reader list:
+ * i, i + step, i + 2*step (mod readers), with step = readers / READERS_PER_SECRET. So each
+ * reader reads about secrets * READERS_PER_SECRET / readers secrets, and most secrets are
+ * read from more than one account.
+ */
+export function readersOf(i: number, readers: number): number[] {
+    const k = Math.min(READERS_PER_SECRET, readers);
+    const step = Math.max(1, Math.floor(readers / k));
+    return [...new Set(Array.from({ length: k }, (_, t) => (i + t * step) % readers))].sort((a, b) => a - b);
+}
+
+function stack(name: string, values: Record<string, unknown>): GeneratedStack {
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) config[k] = typeof v === "string" ? v : JSON.stringify(v);
+    return { stack: name, values, config };
+}
+
+export function generate(shape: Shape): GeneratedSet {
+    if (shape.secrets < 1 || shape.readers < 1 || shape.accounts < 1 || shape.readers < shape.accounts) {
+        throw new Error(`${label(shape)}: expected at least one secret, and at least one reader per account`);
+    }
+    const readers = Array.from({ length: shape.readers }, (_, j) => reader(j, shape.accounts));
+    const consumers: Record<string, unknown> = {};
+    for (let a = 0; a < shape.accounts; a++) {
+        consumers[accountName(a)] = {
+            accountId: accountId(a),
+            readers: readers
+                .filter((r) => r.account === a)
+                .map((r) => ({ [r.kind]: r.name, ...(r.existing && { existing: true }) })),
+        };
+    }
+    const secrets = Array.from({ length: shape.secrets }, (_, i) => ({
+        name: secretName(i),
+        username: "app",
+        readers: readersOf(i, shape.readers).map((j) => `${accountName(readers[j].account)}/${readers[j].name}`),
+    }));
+    const ownerStackRef = `${ORGANIZATION}/${PROJECT}/${OWNER_STACK}`;
+    const owner = stack(OWNER_STACK, {
+        "pulumi:disable-default-providers": ["aws"],
+        "secretshare:mode": "owner",
+        "secretshare:owner": { accountId: OWNER_ACCOUNT, region: REGION },
+        "secretshare:key": { alias: "platform-secrets", ...(shape.keyPerSecret && { perSecret: true }) },
+        "secretshare:consumers": consumers,
+        "secretshare:secrets": secrets,
+    });
+    const consumerStacks = Array.from({ length: shape.accounts }, (_, a) =>
+        stack(accountName(a), {
+            "pulumi:disable-default-providers": ["aws"],
+            "secretshare:mode": "consumer",
+            "secretshare:ownerStack": ownerStackRef,
+            "secretshare:consumer": { name: accountName(a), accountId: accountId(a), region: REGION },
+        }),
+    );
+    return { label: label(shape), shape, ownerStackRef, owner, consumers: consumerStacks };
+}
+
+/** Writes Pulumi.yaml and the stack files of `set` into `dir`; returns the files written. */
+export function writeStackFiles(set: GeneratedSet, dir: string, programDir = path.resolve(__dirname, "..")): string[] {
+    fs.mkdirSync(dir, { recursive: true });
+    const files: string[] = [];
+    const write = (name: string, text: string) => {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, text);
+        files.push(file);
+    };
+    write(
+        "Pulumi.yaml",
+        YAML.stringify({
+            name: PROJECT,
+            description: `Generated by scripts/scale.ts: ${set.label} (secrets x readers x accounts).`,
+            runtime: { name: "nodejs", options: { typescript: true } },
+            main: path.relative(dir, programDir) || ".",
+        }),
+    );
+    for (const s of [set.owner, ...set.consumers]) {
+        write(
+            `Pulumi.${s.stack}.yaml`,
+            `# Generated by scripts/scale.ts (${set.label}).\n` + YAML.stringify({ config: s.values }),
+        );
+    }
+    return files;
+}
+
+function main(argv: readonly string[]): void {
+    let out: string | undefined;
+    const shapes: Shape[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--out") out = argv[++i];
+        else if (argv[i] === "--shape") shapes.push(parseShape(argv[++i] ?? ""));
+        else throw new Error(`unknown argument ${argv[i]}; usage: scale.ts --out DIR [--shape SxRxA]...`);
+    }
+    if (!out) throw new Error("usage: scale.ts --out DIR [--shape SxRxA]...");
+    for (const shape of shapes.length ? shapes : SHAPES) {
+        const set = generate(shape);
+        const dir = path.join(out, set.label);
+        const files = writeStackFiles(set, dir);
+        console.log(`${set.label}: ${files.length} files in ${dir}`);
+    }
+}
+
+if (require.main === module) {
+    try {
+        main(process.argv.slice(2));
+    } catch (e) {
+        console.error((e as Error).message);
+        process.exit(2);
+    }
+}
