@@ -1,0 +1,224 @@
+import { SID_PREFIX, type PolicyDocument } from "./documents";
+
+/**
+ * Decisions about resources that exist before this program runs (the seed's "I already have an
+ * existing KMS key and secret"): how config names them, what the program may do with each,
+ * and which live facts make sharing impossible. Pure; the reads happen in components/existing.ts.
+ */
+
+/**
+ * What the program does with a key or a secret:
+ * - "created": it creates the resource and owns it entirely;
+ * - "adopted": the resource exists and is imported into the stack (`import` resource option),
+ *   protected and retained on delete; from then on it is managed like a created one, except
+ *   that foreign policy statements are still kept;
+ * - "policy-only": the resource exists and only its policy document is written (our
+ *   statements merged in); no Key or Secret resource is registered, so nothing of it can be
+ *   deleted or replaced by this program.
+ */
+export type Origin = "created" | "adopted" | "policy-only";
+
+// Key ID forms: https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const MRK = "mrk-[0-9a-f]{32}";
+const KEY_ID = `(?:${UUID}|${MRK})`;
+const ALIAS_NAME = "alias/[A-Za-z0-9/_-]{1,250}";
+const ARN_HEAD = "arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\\d{12}):";
+
+export type KeyRefForm = "key-arn" | "key-id" | "alias-name" | "alias-arn";
+
+export interface KeyRef {
+    readonly form: KeyRefForm;
+    /** As config gave it: what DescribeKey is called with. */
+    readonly ref: string;
+    /** Account and region, when the form says them (ARNs). */
+    readonly accountId?: string;
+    readonly region?: string;
+    /** "alias/<name>" for the alias forms. */
+    readonly alias?: string;
+}
+
+export const KEY_REF_FORMS =
+    "a key ARN (arn:aws:kms:<region>:<account>:key/<key id>), a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), " +
+    "an alias name (alias/MyKey) or an alias ARN (arn:aws:kms:<region>:<account>:alias/MyKey)";
+
+/** Reads a key reference; a string of no known form gives a message naming the forms. */
+export function parseKeyRef(value: string): KeyRef | { error: string } {
+    let m = new RegExp(`^${ARN_HEAD}key/(${KEY_ID})$`).exec(value);
+    if (m) return { form: "key-arn", ref: value, region: m[2], accountId: m[3] };
+    if (new RegExp(`^${KEY_ID}$`).test(value)) return { form: "key-id", ref: value };
+    m = new RegExp(`^${ARN_HEAD}(${ALIAS_NAME})$`).exec(value);
+    if (m) return refuseAwsAlias({ form: "alias-arn", ref: value, region: m[2], accountId: m[3], alias: m[4] });
+    if (new RegExp(`^${ALIAS_NAME}$`).test(value))
+        return refuseAwsAlias({ form: "alias-name", ref: value, alias: value });
+    if (/^[A-Za-z0-9_-]{1,250}$/.test(value) && !new RegExp(`^${KEY_ID}$`, "i").test(value)) {
+        return { error: `expected ${KEY_REF_FORMS}; an alias name starts with alias/ (alias/${value}?)` };
+    }
+    if (new RegExp(`^${KEY_ID}$`, "i").test(value)) return { error: "a key ID is lower case: " + value.toLowerCase() };
+    if (/^arn:[^:]*:kms:/.test(value) && !/:(key|alias)\//.test(value)) {
+        return { error: `expected ${KEY_REF_FORMS}; a KMS ARN names key/<key id> or alias/<name>` };
+    }
+    return { error: `expected ${KEY_REF_FORMS}` };
+}
+
+function refuseAwsAlias(ref: KeyRef): KeyRef | { error: string } {
+    if (ref.alias?.startsWith("alias/aws/")) return { error: AWS_MANAGED_KEY_NAMED };
+    return ref;
+}
+
+const AWS_MANAGED_KEY_NAMED =
+    "alias/aws/* names an AWS managed key: its key policy cannot be changed, and a secret encrypted with it " +
+    "cannot be read from another account; name a customer managed key";
+
+// Secret ARNs end with the name, "-" and six random characters.
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
+const SECRET_ARN =
+    /^arn:(aws|aws-cn|aws-us-gov):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})-[A-Za-z0-9]{6}$/;
+
+export interface SecretArn {
+    readonly arn: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly name: string;
+}
+
+export const SECRET_ARN_FORM =
+    "expected a complete secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (as the console shows it)";
+
+export function parseSecretArn(value: string): SecretArn | { error: string } {
+    const m = SECRET_ARN.exec(value);
+    if (m) return { arn: value, region: m[2], accountId: m[3], name: m[4] };
+    if (/^arn:[^:]*:secretsmanager:[^:]*:\d{12}:secret:[^:]+$/.test(value)) {
+        return {
+            error: `${SECRET_ARN_FORM}; this looks like a partial ARN (no -XXXXXX suffix): give the full ARN, or the name with existing: true`,
+        };
+    }
+    return { error: SECRET_ARN_FORM };
+}
+
+/**
+ * Our statements for a key this program did not create: the reader grants only. The
+ * "OwnerAdministers" statement of a created key is left out: an existing key already has its
+ * administrators (kept as foreign statements and checked by the lock-out guard), and adding
+ * one would grant more than the seed's change does.
+ */
+export function grantsForExistingKey(ours: PolicyDocument): PolicyDocument {
+    return { ...ours, Statement: ours.Statement.filter((s) => s.Sid !== `${SID_PREFIX}OwnerAdministers`) };
+}
+
+/** The AWS managed key of Secrets Manager, as DescribeSecret may report it. */
+export function isSecretsManagerAwsKey(kmsKeyId: string | undefined): boolean {
+    if (!kmsKeyId) return true; // no KmsKeyId: the secret uses aws/secretsmanager
+    return kmsKeyId === "alias/aws/secretsmanager" || /:alias\/aws\/secretsmanager$/.test(kmsKeyId);
+}
+
+/** What the live facts of an existing secret allow. */
+export type SecretKeyVerdict =
+    { readonly ok: true; readonly reencrypt: boolean } | { readonly ok: false; readonly message: string };
+
+export interface SecretKeyFacts {
+    readonly secret: string;
+    /** The secret's KmsKeyId as DescribeSecret gives it ("" or undefined: aws/secretsmanager). */
+    readonly kmsKeyId?: string;
+    /** That key, resolved (DescribeKey): its ARN and manager; undefined for aws/secretsmanager. */
+    readonly key?: { readonly arn: string; readonly keyManager: string };
+    /** The key this stack grants readers on: an existing key's ARN, or undefined for a created one. */
+    readonly targetKeyArn?: string;
+    readonly reencrypt: boolean;
+}
+
+/**
+ * Whether an existing secret can be shared with the key this stack grants on. A secret
+ * encrypted with the AWS managed key aws/secretsmanager cannot be read from another account;
+ * a secret under another customer managed key would need that key's policy, not ours.
+ * Re-encryption is done only when config asks for it (reencrypt: true).
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html
+ */
+export function secretKeyVerdict(f: SecretKeyFacts): SecretKeyVerdict {
+    const where = `secret ${f.secret}`;
+    const fix = `set reencrypt: true on the secret in secretshare:secrets to re-encrypt it under ${f.targetKeyArn ?? "this stack's key"} (Secrets Manager re-encrypts its AWSCURRENT, AWSPENDING and AWSPREVIOUS versions), or create a new secret with this program`;
+    if (isSecretsManagerAwsKey(f.kmsKeyId) || f.key?.keyManager === "AWS") {
+        if (f.reencrypt) return { ok: true, reencrypt: true };
+        return {
+            ok: false,
+            message:
+                `${where} is encrypted with the AWS managed key aws/secretsmanager (${f.kmsKeyId || "no KmsKeyId set"}), ` +
+                `which cannot be shared: another account can never decrypt it. To share it, ${fix}.`,
+        };
+    }
+    const arn = f.key?.arn ?? f.kmsKeyId ?? "";
+    if (f.targetKeyArn && arn === f.targetKeyArn) return { ok: true, reencrypt: false };
+    if (f.reencrypt) return { ok: true, reencrypt: true };
+    return {
+        ok: false,
+        message: f.targetKeyArn
+            ? `${where} is encrypted with KMS key ${arn}, not with ${f.targetKeyArn} named in secretshare:key.existing: readers would be granted the wrong key. ` +
+              `Name ${arn} in secretshare:key.existing, or ${fix}.`
+            : `${where} is encrypted with KMS key ${arn}, which this stack does not manage (it creates its own key). ` +
+              `Name ${arn} in secretshare:key.existing to share the secret under its own key, or ${fix}.`,
+    };
+}
+
+/** Refuses keys that cannot encrypt a shared secret. */
+export function keyProblem(key: {
+    readonly ref: string;
+    readonly arn: string;
+    readonly keyManager: string;
+    readonly keyState: string;
+    readonly keyUsage?: string;
+    readonly keySpec?: string;
+}): string | undefined {
+    if (key.keyManager === "AWS") {
+        return `${key.ref} (${key.arn}) is an AWS managed key: its key policy cannot be changed, and secrets encrypted with it cannot be read from another account; name a customer managed key`;
+    }
+    if (key.keyState !== "Enabled") {
+        const what =
+            key.keyState === "PendingDeletion"
+                ? "it is scheduled for deletion: cancel the deletion (aws kms cancel-key-deletion), enable it, then run again"
+                : key.keyState === "Disabled"
+                  ? "it is disabled, so readers could not decrypt: enable it (aws kms enable-key), then run again"
+                  : "only an Enabled key can be shared";
+        return `${key.ref} (${key.arn}) is in state ${key.keyState}: ${what}`;
+    }
+    if (key.keyUsage && key.keyUsage !== "ENCRYPT_DECRYPT") {
+        return `${key.ref} (${key.arn}) has key usage ${key.keyUsage}; Secrets Manager needs a symmetric ENCRYPT_DECRYPT key`;
+    }
+    if (key.keySpec && key.keySpec !== "SYMMETRIC_DEFAULT") {
+        return `${key.ref} (${key.arn}) has key spec ${key.keySpec}; Secrets Manager needs a SYMMETRIC_DEFAULT key`;
+    }
+    return undefined;
+}
+
+/** What the offline plan shows per key and secret. */
+export interface Origins {
+    /** By layout key id ("shared", or the secret name with one key per secret). */
+    readonly keys: Readonly<Record<string, Origin>>;
+    /** By secret name. */
+    readonly secrets: Readonly<Record<string, Origin>>;
+}
+
+/** Minimal view of OwnerConfig, so the plan can call this on parsed config. */
+export interface OriginConfig {
+    readonly key: { readonly perSecret: boolean; readonly existing?: { readonly adopt: boolean } };
+    readonly secrets: readonly {
+        readonly name: string;
+        readonly existing?: { readonly adopt: boolean; readonly reencrypt: boolean };
+    }[];
+}
+
+/** Created, adopted or policy-only, for every key and secret of the owner stack; from config alone. */
+export function resourceOrigins(owner: OriginConfig): Origins {
+    const keys: Record<string, Origin> = {};
+    const keyOrigin: Origin = !owner.key.existing ? "created" : owner.key.existing.adopt ? "adopted" : "policy-only";
+    if (owner.key.perSecret) for (const s of owner.secrets) keys[s.name] = keyOrigin;
+    else keys.shared = keyOrigin;
+    const secrets: Record<string, Origin> = {};
+    for (const s of owner.secrets) {
+        secrets[s.name] = !s.existing
+            ? "created"
+            : s.existing.adopt || s.existing.reencrypt
+              ? "adopted"
+              : "policy-only";
+    }
+    return { keys, secrets };
+}
