@@ -3,6 +3,7 @@ import { accountProvider } from "./components/provider";
 import { readOwnerStack } from "./components/ownerReference";
 import { SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
+import { consumerWatch, ownerWatch } from "./components/secretWatch";
 import { ConfigError, configPasswords, loadConfig, type OwnerStackConfig } from "./config";
 import { LimitError, ownerLayout } from "./policies/layout";
 
@@ -31,10 +32,12 @@ export = async (): Promise<Record<string, unknown>> => {
             },
             { provider },
         );
+        const watch = consumerWatch(config.consumer.name, config.consumer, owner.readers, config.watch, config.stack);
         const single =
             owner.readers.length === 1 && owner.readers[0].secrets.length === 1 ? owner.readers[0] : undefined;
         return {
             readerArns: Object.fromEntries(Object.entries(consumer.readers).map(([n, r]) => [n, r.arn])),
+            ...(watch && { watch }),
             readerSecrets: Object.fromEntries(
                 owner.readers.map((r) => [r.name, Object.fromEntries(r.secrets.map((s) => [s, owner.secretArns[s]]))]),
             ),
@@ -67,6 +70,15 @@ export = async (): Promise<Record<string, unknown>> => {
         outputs.secretName = only;
         outputs.secretArn = owner.secrets[only].arn;
     }
+    // The watch on the share (secretshare:watch, on by default): alerts when a shared secret, its
+    // key or their policies change. See docs/watch.md.
+    const watch = ownerWatch(
+        config,
+        layout,
+        { secretArns: owner.secretArns, keyArns: owner.keyArns },
+        { provider: ownerProvider },
+    );
+    if (watch) outputs.watch = watch;
     if (layout.keys.length === 1) {
         outputs.keyArn = owner.keys[layout.keys[0].id].arn;
         outputs.keyAlias = owner.keyAliases[layout.keys[0].id];
@@ -74,6 +86,7 @@ export = async (): Promise<Record<string, unknown>> => {
 
     if (config.mode === "all") {
         const readerArns: Record<string, pulumi.Output<string>> = {};
+        const consumerWatches: Record<string, unknown> = {};
         for (const [name, c] of Object.entries(config.owner.consumers)) {
             const provider = accountProvider(`consumer-${name}`, c.account);
             const consumer = new SecretConsumer(
@@ -89,8 +102,17 @@ export = async (): Promise<Record<string, unknown>> => {
                 { provider },
             );
             for (const [n, r] of Object.entries(consumer.readers)) readerArns[`${name}/${n}`] = r.arn;
+            const consumerSide = consumerWatch(
+                name,
+                c.account,
+                layout.grants[name].readers,
+                config.watch,
+                config.stack,
+            );
+            if (consumerSide) consumerWatches[name] = consumerSide;
         }
         outputs.readerArns = readerArns;
+        if (Object.keys(consumerWatches).length) outputs.consumerWatch = consumerWatches;
     }
     return outputs;
 };

@@ -3,7 +3,16 @@ import { z } from "zod";
 import { accountRootArn, identityArn, partitionOf } from "../policies/arn";
 import { ConfigError, show } from "./errors";
 import * as s from "./schema";
-import type { Account, ConsumerAccount, OwnerConfig, Reader, SecretSpec, StackConfig } from "./types";
+import type {
+    Account,
+    ConsumerAccount,
+    OwnerConfig,
+    Reader,
+    SecretSpec,
+    StackConfig,
+    WatchSettings,
+    WatchSubscriber,
+} from "./types";
 
 export * from "./types";
 export { ConfigError } from "./errors";
@@ -13,9 +22,9 @@ export const NAMESPACE = "secretshare";
 
 /** Keys each mode accepts; any other `secretshare:` key is refused as a likely typo. */
 const KEYS = {
-    owner: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords"],
-    all: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords"],
-    consumer: ["mode", "consumer", "ownerStack"],
+    owner: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords", "watch"],
+    all: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords", "watch"],
+    consumer: ["mode", "consumer", "ownerStack", "watch"],
 } as const;
 
 /**
@@ -58,7 +67,15 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         const consumer = parse("consumer", s.consumerSelf);
         const ownerStack = parse("ownerStack", s.stackRef);
         if (problems.length || !consumer || !ownerStack) throw new ConfigError(stack, problems);
-        return { mode, stack, ownerStack, consumer: account(consumer.name, consumer, consumer.region) };
+        const consumerWatch = parseWatch(values.watch, problems);
+        if (problems.length || !consumerWatch) throw new ConfigError(stack, problems);
+        return {
+            mode,
+            stack,
+            ownerStack,
+            consumer: account(consumer.name, consumer, consumer.region),
+            watch: consumerWatch,
+        };
     }
 
     const ownerRaw = parse("owner", s.accountSettings);
@@ -73,6 +90,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     const secretPolicy = parse("secretPolicy", s.secretPolicy, true);
     const protection = parse("protection", s.protection, true);
     const passwordNames = parsePasswords(values.passwords, problems);
+    const watch = parseWatch(values.watch, problems);
 
     if (ownerRaw && !ownerRaw.region) {
         problems.push(
@@ -183,7 +201,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         secretPolicy,
         protection,
     };
-    return { mode, stack, owner: ownerConfig };
+    return { mode, stack, owner: ownerConfig, ...(watch && { watch }) };
 }
 
 /** Reads `secretshare:*` from the Pulumi runtime and parses it; see `parseConfig`. */
@@ -274,4 +292,41 @@ export function consumerRoots(owner: OwnerConfig): Record<string, string> {
     for (const [name, c] of Object.entries(owner.consumers))
         out[name] = accountRootArn(owner.account.partition, c.account.accountId);
     return out;
+}
+
+/**
+ * `secretshare:watch`. Unlike other keys, no message repeats the value given: subscriber
+ * addresses are personal data or carry tokens, so each message names the config path and the
+ * expected form only. Duplicate addresses are refused by position.
+ */
+function parseWatch(value: unknown, problems: string[]): WatchSettings | undefined {
+    const result = s.watch.safeParse(value ?? {});
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+            problems.push(
+                issue.code === "unrecognized_keys"
+                    ? `${NAMESPACE}:watch${path}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`
+                    : `${NAMESPACE}:watch${path}: ${issue.message}`,
+            );
+        }
+        return undefined;
+    }
+    const subscribers: WatchSubscriber[] = [];
+    const seen = new Set<string>();
+    result.data.subscribers.forEach((sub, i) => {
+        const subscriber: WatchSubscriber =
+            sub.email !== undefined
+                ? { kind: "email", address: sub.email }
+                : { kind: "https", address: sub.https as string };
+        const k = `${subscriber.kind}:${subscriber.kind === "email" ? subscriber.address.toLowerCase() : subscriber.address}`;
+        if (seen.has(k)) {
+            problems.push(
+                `${NAMESPACE}:watch.subscribers[${i}].${subscriber.kind}: the same address is listed earlier (value not shown); list each subscriber once`,
+            );
+        }
+        seen.add(k);
+        subscribers.push(subscriber);
+    });
+    return { enabled: result.data.enabled, subscribers, consumerSide: result.data.consumerSide };
 }

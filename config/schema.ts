@@ -215,3 +215,43 @@ export const consumerSelf = z
 export const mode = z.enum(["owner", "consumer", "all"], {
     error: 'expected "owner" (the secrets\' account), "consumer" (a reader account) or "all" (both in one stack)',
 });
+
+// secretshare:watch. Subscriber addresses may carry tokens (an HTTPS endpoint) and are personal
+// data (an email address): messages name the expected form and never the value given.
+const EMAIL_FORM = "expected an email address such as team@example.com (value not shown)";
+const HTTPS_FORM = "expected an https:// URL such as https://hooks.example.com/alerts (value not shown)";
+const isEmail = (s: string) =>
+    /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(
+        s,
+    );
+const isHttps = (s: string) => {
+    try {
+        const u = new URL(s);
+        return u.protocol === "https:" && u.hostname.length > 0 && !/\s/.test(s);
+    } catch {
+        return false;
+    }
+};
+
+export const watchSubscriber = z
+    .strictObject({
+        email: z.string({ error: EMAIL_FORM }).refine(isEmail, EMAIL_FORM).optional(),
+        https: z.string({ error: HTTPS_FORM }).refine(isHttps, HTTPS_FORM).optional(),
+    })
+    .superRefine((s, ctx) => {
+        if ((s.email === undefined) === (s.https === undefined)) {
+            ctx.addIssue({ code: "custom", message: "expected exactly one of email: <address> or https: <URL>" });
+        }
+    });
+
+export const watch = z.strictObject({
+    /** On by default: set false to deploy no watch resources. */
+    enabled: z.boolean({ error: "expected true or false" }).default(true),
+    subscribers: z
+        .array(watchSubscriber, {
+            error: "expected a list of subscribers, each { email: <address> } or { https: <URL> }",
+        })
+        .default([]),
+    /** Also watch the consumer side (IAM events, delivered in us-east-1 only). */
+    consumerSide: z.boolean({ error: "expected true or false" }).default(false),
+});

@@ -85,6 +85,8 @@ export interface OwnerStackConfig {
     readonly mode: "owner" | "all";
     readonly stack: string;
     readonly owner: OwnerConfig;
+    /** `secretshare:watch`; parseConfig always sets it (absent means the defaults: on, no subscribers). */
+    readonly watch?: WatchSettings;
 }
 
 export interface ConsumerStackConfig {
@@ -92,6 +94,24 @@ export interface ConsumerStackConfig {
     readonly stack: string;
     readonly consumer: Account;
     readonly ownerStack: string;
+    /** `secretshare:watch` of a consumer stack: only `consumerSide` and subscribers apply. */
+    readonly watch?: WatchSettings;
 }
 
 export type StackConfig = OwnerStackConfig | ConsumerStackConfig;
+
+/** One address alerts go to. The address itself never appears in logs, outputs or errors. */
+export type WatchSubscriber =
+    { readonly kind: "email"; readonly address: string } | { readonly kind: "https"; readonly address: string };
+
+/** `secretshare:watch`: CloudTrail alerts on the shared secrets, their key and policies. */
+export interface WatchSettings {
+    /** On by default. */
+    readonly enabled: boolean;
+    readonly subscribers: readonly WatchSubscriber[];
+    /**
+     * Also watch the consumer side (deletion of a reader's policy or of the reader itself):
+     * in "all" mode in each consumer account, in a consumer stack in its own account.
+     */
+    readonly consumerSide: boolean;
+}

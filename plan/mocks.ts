@@ -139,6 +139,39 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             case "aws:iam/rolePolicy:RolePolicy":
                 id = `${String(inputs.role)}:${str("name") ?? args.name}`;
                 break;
+            case "aws:sns/topic:Topic": {
+                // Autonamed like the provider does: the logical name and a random suffix.
+                const name = str("name") ?? `${args.name}-${hex(seed, 7)}`;
+                id = `arn:${partition}:sns:${region}:${account}:${name}`;
+                state = { ...inputs, name, arn: id, owner: account };
+                break;
+            }
+            case "aws:sns/topicSubscription:TopicSubscription": {
+                id = `${String(inputs.topic)}:${uuid(seed)}`;
+                state = { ...inputs, arn: id, ownerId: account, pendingConfirmation: inputs.protocol === "email" };
+                break;
+            }
+            case "aws:sns/topicPolicy:TopicPolicy":
+                id = String(inputs.arn);
+                state = { ...inputs, owner: account };
+                break;
+            case "aws:cloudwatch/eventRule:EventRule": {
+                const name = str("name") ?? `${args.name}-${hex(seed, 7)}`;
+                id = name;
+                state = {
+                    ...inputs,
+                    name,
+                    eventBusName: "default",
+                    arn: `arn:${partition}:events:${region}:${account}:rule/${name}`,
+                };
+                break;
+            }
+            case "aws:cloudwatch/eventTarget:EventTarget": {
+                const targetId = str("targetId") ?? `${args.name}-${hex(seed, 7)}`;
+                id = `default/${String(inputs.rule)}/${targetId}`;
+                state = { ...inputs, targetId, eventBusName: "default" };
+                break;
+            }
             case "random:index/randomPassword:RandomPassword":
                 // Stands in for a generated password; the program must keep it secret.
                 id = "none";
