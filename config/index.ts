@@ -59,7 +59,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         if (value === undefined && optional) return schema.safeParse({}).data;
         const result = schema.safeParse(value);
         if (result.success) return result.data;
-        for (const issue of result.error.issues) problems.push(describe(key, value, issue));
+        for (const issue of result.error.issues) problems.push(describe(key, value, issue, schema));
         return undefined;
     };
 
@@ -275,15 +275,49 @@ function parsePasswords(value: unknown, problems: string[]): string[] {
     return names;
 }
 
-function describe(key: string, root: unknown, issue: z.core.$ZodIssue): string {
+function describe(key: string, root: unknown, issue: z.core.$ZodIssue, schema?: z.core.$ZodType): string {
     const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     let value: unknown = root;
     for (const p of issue.path)
         value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[p] : undefined;
     if (issue.code === "unrecognized_keys") {
-        return `${NAMESPACE}:${key}${path}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`;
+        const known = schema ? keysAt(schema, issue.path) : [];
+        return (
+            `${NAMESPACE}:${key}${path}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)` +
+            (known.length ? `; expected one of: ${known.join(", ")}` : "")
+        );
+    }
+    if (issue.code === "invalid_key") {
+        // A map key (a consumer account name) failed its schema: name the key, not the whole entry.
+        const parent = path.slice(0, path.length - `.${String(issue.path[issue.path.length - 1])}`.length);
+        return `${NAMESPACE}:${key}${parent} key ${show(issue.path[issue.path.length - 1])}: ${issue.issues[0]?.message ?? issue.message}`;
     }
     return `${NAMESPACE}:${key}${path} = ${show(value)}: ${issue.message}`;
+}
+
+/** The settings the object schema at `path` accepts, so that a typo's message can list them. */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+    interface Def {
+        type: string;
+        shape?: Record<string, z.core.$ZodType>;
+        innerType?: z.core.$ZodType;
+        element?: z.core.$ZodType;
+        valueType?: z.core.$ZodType;
+    }
+    // Optional and default wrappers hold the schema that matters in innerType.
+    const defOf = (t: z.core.$ZodType | undefined): Def | undefined => {
+        let d = t?._zod.def as Def | undefined;
+        while (d?.innerType) d = d.innerType._zod.def;
+        return d;
+    };
+    let def = defOf(schema);
+    for (const p of path) {
+        if (def?.type === "object") def = defOf(def.shape?.[String(p)]);
+        else if (def?.type === "array") def = defOf(def.element);
+        else if (def?.type === "record") def = defOf(def.valueType);
+        else return [];
+    }
+    return def?.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
 /** The account root ARN of each consumer account, by name. */

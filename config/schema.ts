@@ -24,11 +24,14 @@ export const accountId = z.unknown().transform((value, ctx) => {
 });
 
 // Commercial, GovCloud and China partitions' region shape, e.g. eu-west-1, us-gov-west-1, ap-southeast-4.
+// Only the partitions whose ARNs the program builds (policies/arn.ts partitionOf) and whose
+// roles config accepts: an ISO region would get arn:aws: ARNs in its policies.
+const REGION_FORM = "expected an AWS region name such as eu-west-1 (partitions aws, aws-cn and aws-us-gov)";
 export const region = z
-    .string({ error: "expected an AWS region name such as eu-west-1" })
+    .string({ error: REGION_FORM })
     .regex(
-        /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/,
-        "expected an AWS region name such as eu-west-1",
+        /^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/,
+        REGION_FORM,
     );
 
 export const roleArn = z
@@ -64,7 +67,8 @@ function checkCredentials(
     if (a.profile && a.assumeRole) {
         ctx.addIssue({ code: "custom", path: ["assumeRole"], message: "set either profile or assumeRole, not both" });
     }
-    const roleAccount = a.assumeRole?.roleArn.split(":")[4];
+    // Only a well-formed role ARN has an account to compare; a malformed one has its own message.
+    const roleAccount = /^arn:[\w-]+:iam::(\d{12}):role\//.exec(a.assumeRole?.roleArn ?? "")?.[1];
     if (roleAccount && a.accountId && roleAccount !== a.accountId) {
         ctx.addIssue({
             code: "custom",
@@ -128,10 +132,15 @@ export const secret = z.strictObject({
     name: secretName,
     description: z.string().max(2048).optional(),
     username: z.string({ error: "expected the username stored in the secret" }).min(1, "expected a non-empty username"),
-    passwordLength: z.number().int().min(16).max(4096).default(32),
+    passwordLength: z
+        .number({ error: "expected a whole number of characters from 16 to 4096" })
+        .int("expected a whole number of characters from 16 to 4096")
+        .min(16, "expected a whole number of characters from 16 to 4096")
+        .max(4096, "expected a whole number of characters from 16 to 4096")
+        .default(32),
     recoveryWindowInDays: z
         .number({ error: "expected a whole number of days from 7 to 30" })
-        .int()
+        .int("expected a whole number of days from 7 to 30")
         .min(7, "expected a whole number of days from 7 to 30")
         .max(30, "expected a whole number of days from 7 to 30")
         .default(30),
@@ -160,7 +169,7 @@ export const key = z.strictObject({
         .default("secretshare"),
     deletionWindowInDays: z
         .number({ error: "expected a whole number of days from 7 to 30" })
-        .int()
+        .int("expected a whole number of days from 7 to 30")
         .min(7, "expected a whole number of days from 7 to 30")
         .max(30, "expected a whole number of days from 7 to 30")
         .default(30),
