@@ -1,0 +1,291 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { RegisteredResource } from "./mocks";
+import type { Plan, PlannedStack } from "./plan";
+import type { AccessMatrix, CheckResult } from "./simulate";
+import { SECURE_PLACEHOLDER } from "./stackFiles";
+
+/**
+ * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
+ * in the README) and Markdown for a PR comment or a CI job summary (`--markdown`). Secret
+ * values never reach any of them: Pulumi secrets in resource inputs become "[secret]", and a
+ * secret's value (`SecretVersion.secretString`/`secretBinary`) is always "[secret]".
+ */
+
+export const SECRET = "[secret]";
+
+/** Inputs that hold a secret's value, whatever the program did to mark them secret. */
+const SECRET_INPUTS: Record<string, readonly string[]> = {
+    "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary"],
+};
+
+/** A resource's inputs as the program registered them, with every secret value replaced. */
+export function redactInputs(r: RegisteredResource): Record<string, unknown> {
+    const out = redact(r.inputs) as Record<string, unknown>;
+    for (const k of SECRET_INPUTS[r.type] ?? []) if (k in out) out[k] = SECRET;
+    return out;
+}
+
+function redact(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redact);
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        // A Pulumi secret reaches the mocks as {<sig key>: <secret sig>, value}.
+        // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/rpc.ts
+        if (obj[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return SECRET;
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+export interface Report {
+    readonly plan: Plan;
+    readonly access: AccessMatrix;
+}
+
+export const isOk = (access: AccessMatrix) => access.checks.every((c) => c.ok);
+
+/** The `--json` document. */
+export function toJson(report: Report): unknown {
+    const { plan, access } = report;
+    const failed = access.checks.filter((c) => !c.ok).length;
+    return {
+        ok: isOk(access),
+        project: plan.project,
+        summary: { checks: access.checks.length, asExpected: access.checks.length - failed, failed },
+        stacks: plan.stacks.map((s) => ({
+            name: s.name,
+            file: s.file,
+            mode: s.mode ?? null,
+            reads: s.reference ? { reference: s.reference.name, stack: s.reference.stack } : null,
+            placeholders: s.placeholders,
+            resources: s.resources.map((r) => ({
+                type: r.type,
+                name: r.name,
+                account: r.provider?.accountId ?? null,
+                region: r.provider?.region ?? null,
+                inputs: redactInputs(r),
+            })),
+            outputs: s.outputs,
+        })),
+        access: access.checks.map((c) => ({
+            check: c.name,
+            secret: c.secret,
+            who: c.who,
+            principal: c.principal,
+            action: c.action,
+            resource: c.resource,
+            context: c.outcome.context,
+            expected: c.expected,
+            decision: c.decision,
+            ok: c.ok,
+            ...(c.reason && { reason: c.reason }),
+            ...(c.outcome.ignoredContextKeys.length && { ignoredContextKeys: c.outcome.ignoredContextKeys }),
+        })),
+        notProven: access.notProven,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents: the policies of a stack, as registered.
+
+interface Document {
+    readonly title: string;
+    readonly policy: unknown;
+}
+
+const DOCUMENT_TYPES: Record<string, (r: RegisteredResource) => string> = {
+    "aws:kms/key:Key": (r) => `key policy of ${r.name}`,
+    "aws:secretsmanager/secretPolicy:SecretPolicy": (r) =>
+        `secret resource policy ${r.name}` + (typeof r.inputs.secretArn === "string" ? ` (${r.inputs.secretArn})` : ""),
+    "aws:iam/userPolicy:UserPolicy": (r) => `identity policy ${r.name} (inline, user ${String(r.inputs.user)})`,
+    "aws:iam/rolePolicy:RolePolicy": (r) => `identity policy ${r.name} (inline, role ${String(r.inputs.role)})`,
+    "aws:iam/policy:Policy": (r) => `identity policy ${r.name} (customer managed)`,
+};
+const DOCUMENT_ORDER = Object.keys(DOCUMENT_TYPES);
+
+function documentsOf(stack: PlannedStack): Document[] {
+    return stack.resources
+        .filter((r) => r.type in DOCUMENT_TYPES)
+        .sort((a, b) => DOCUMENT_ORDER.indexOf(a.type) - DOCUMENT_ORDER.indexOf(b.type))
+        .map((r) => {
+            const raw = r.inputs.policy;
+            let policy: unknown = raw;
+            try {
+                policy = typeof raw === "string" ? JSON.parse(raw) : raw;
+            } catch {
+                // Shown as registered.
+            }
+            return { title: DOCUMENT_TYPES[r.type](r), policy };
+        });
+}
+
+const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+
+function placeholderNote(stack: PlannedStack): string | undefined {
+    if (!stack.placeholders.length) return undefined;
+    return (
+        `secure config ${stack.placeholders.join(", ")} cannot be decrypted offline: ` +
+        `planned with the placeholder "${SECURE_PLACEHOLDER}"`
+    );
+}
+
+function modeOf(stack: PlannedStack): string {
+    return [stack.mode ?? "?", stack.reference ? `reads ${stack.reference.stack} (${stack.reference.name})` : ""]
+        .filter(Boolean)
+        .join(", ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text.
+
+/** Columns padded to their widest cell. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: readonly string[]) =>
+        cells
+            .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
+    return [line(header), ...rows.map(line)].join("\n");
+}
+
+const accessRow = (c: CheckResult) => [
+    c.ok ? "ok" : "FAIL",
+    c.secret,
+    c.who,
+    c.action,
+    contextText(c),
+    c.expected,
+    c.decision,
+];
+
+/** The request's own context keys, short: ARNs by their last part; the derived principal keys left out. */
+function contextText(c: CheckResult): string {
+    const short = (v: string) => (v.startsWith("arn:") ? v.replace(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:(secret:)?/, "") : v);
+    return Object.entries(c.context)
+        .filter(([k]) => !/^aws:Principal(Arn|Account)$/.test(k))
+        .map(([k, v]) => `${k.replace(/^[a-z]+:/, "")}=${(Array.isArray(v) ? v : [v]).map(short).join("|")}`)
+        .join(" ");
+}
+
+export function failures(access: AccessMatrix): string[] {
+    return access.checks.filter((c) => !c.ok).map((c) => `FAIL ${c.name}: ${c.reason ?? "not as expected"}`);
+}
+
+export function summary(access: AccessMatrix): string {
+    const asExpected = access.checks.filter((c) => c.ok).length;
+    const failed = access.checks.length - asExpected;
+    return (
+        `access: ${access.checks.length} checks, ${asExpected} as expected` +
+        (failed ? `, ${failed} FAILED` : "") +
+        (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "")
+    );
+}
+
+export function toText(report: Report): string {
+    const { plan, access } = report;
+    const out: string[] = [];
+    out.push(
+        `secretshare plan of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
+            `(offline: Pulumi mock runtime, no AWS, no Pulumi engine)`,
+    );
+    for (const s of plan.stacks) {
+        out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
+        const note = placeholderNote(s);
+        if (note) out.push(`note: ${note}`);
+        out.push(
+            "",
+            table(
+                ["TYPE", "NAME", "ACCOUNT", "REGION"],
+                s.resources.map((r) => [r.type, r.name, r.provider?.accountId ?? "-", r.provider?.region ?? "-"]),
+            ),
+        );
+        out.push("", "exports:");
+        for (const [k, v] of Object.entries(s.outputs)) out.push(`  ${k}: ${JSON.stringify(v)}`);
+        for (const d of documentsOf(s)) out.push("", `${d.title}:`, indent(pretty(d.policy), "  "));
+    }
+    out.push("", rule("access matrix (@cloud-copilot/iam-simulate)"), "");
+    out.push(
+        table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], access.checks.map(accessRow)),
+    );
+    for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    const failed = failures(access);
+    if (failed.length) out.push("", ...failed);
+    out.push("", summary(access));
+    return out.join("\n") + "\n";
+}
+
+const rule = (title: string) => `== ${title} ${"=".repeat(Math.max(3, 96 - title.length))}`;
+
+const indent = (text: string, by: string) =>
+    text
+        .split("\n")
+        .map((l) => by + l)
+        .join("\n");
+
+// ---------------------------------------------------------------------------------------------
+// Markdown.
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+    return [
+        `| ${header.map(cell).join(" | ")} |`,
+        `| ${header.map(() => "---").join(" | ")} |`,
+        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+    ].join("\n");
+}
+const code = (s: string) => (s ? `\`${s.replace(/`/g, "'")}\`` : "");
+
+export function toMarkdown(report: Report): string {
+    const { plan, access } = report;
+    const ok = isOk(access);
+    const out: string[] = [];
+    out.push(`## secretshare plan: ${ok ? "✅" : "❌"} ${summary(access)}`, "");
+    out.push(
+        `Project \`${plan.project}\`, stacks ${plan.stacks.map((s) => `\`${s.name}\``).join(", ")}. ` +
+            "Planned offline under Pulumi's mock runtime; access simulated with `@cloud-copilot/iam-simulate`.",
+    );
+    const failed = failures(access);
+    if (failed.length) out.push("", "### Failures", "", ...failed.map((f) => `- ${f}`));
+    out.push("", "### Access matrix", "");
+    out.push(
+        mdTable(
+            ["", "secret", "principal", "action", "context", "expected", "decision"],
+            access.checks.map((c) => {
+                const [mark, ...rest] = accessRow(c);
+                return [mark === "ok" ? "✅" : "❌", rest[0], rest[1], code(rest[2]), code(rest[3]), rest[4], rest[5]];
+            }),
+        ),
+    );
+    for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    for (const s of plan.stacks) {
+        out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");
+        const note = placeholderNote(s);
+        if (note) out.push(`> **Note:** ${note}`, "");
+        out.push(
+            mdTable(
+                ["type", "name", "account", "region"],
+                s.resources.map((r) => [
+                    code(r.type),
+                    code(r.name),
+                    r.provider?.accountId ?? "",
+                    r.provider?.region ?? "",
+                ]),
+            ),
+        );
+        out.push("", "<details><summary>exports</summary>", "", "```json", pretty(s.outputs), "```", "", "</details>");
+        for (const d of documentsOf(s)) {
+            out.push(
+                "",
+                `<details><summary>${d.title}</summary>`,
+                "",
+                "```json",
+                pretty(d.policy),
+                "```",
+                "",
+                "</details>",
+            );
+        }
+    }
+    return out.join("\n") + "\n";
+}

@@ -1,0 +1,491 @@
+import {
+    anonymousPrincipal,
+    getDenialReasons,
+    runSimulation,
+    type RunSimulationResults,
+    type Simulation,
+} from "@cloud-copilot/iam-simulate";
+import { accountOfArn, secretsManagerService } from "../policies/arn";
+import type { RegisteredResource } from "./mocks";
+import type { Plan, PlannedStack } from "./plan";
+
+/**
+ * The access matrix: who can read each secret, proven with an IAM policy simulator
+ * (@cloud-copilot/iam-simulate) on the documents the program registered in the plan — the key
+ * policy (`aws:kms/key:Key` input `policy`), the secret's resource policy (`SecretPolicy`) and the
+ * consumer identities' policies (`UserPolicy`, `RolePolicy`, `Policy` + attachments). What must
+ * hold comes from the owner stack's `grants` export: each reader of each secret gets the whole
+ * cross-account chain, and a set of probes that must be denied.
+ *
+ * Two traps of the simulator are closed in `simulate`: it does not derive `aws:PrincipalArn`
+ * and `aws:PrincipalAccount` from the principal (we do, from the ARN, never by hand), and it
+ * drops context keys it does not know (`ignoredContextKeys`), which here fails the check: a
+ * condition the simulator cannot see proves nothing.
+ */
+
+export const ANONYMOUS = "anonymous";
+
+export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
+export type Expectation = "Allowed" | "Denied";
+
+export interface PolicyRef {
+    /** Where the document comes from, e.g. "aws:iam/userPolicy:UserPolicy secondary-Stuart-read". */
+    readonly name: string;
+    readonly policy: unknown;
+}
+
+/** One simulated request. `principal` is an IAM user or role ARN, or ANONYMOUS. */
+export interface SimulationRequest {
+    readonly principal: string;
+    readonly action: string;
+    readonly resource: string;
+    /** Context keys of the request. `aws:PrincipalArn`/`aws:PrincipalAccount` are derived, never given. */
+    readonly context: Readonly<Record<string, string | string[]>>;
+    readonly identityPolicies: readonly PolicyRef[];
+    readonly resourcePolicy?: PolicyRef;
+}
+
+export interface SimulationOutcome {
+    /** The simulator's decision; undefined when it refused the request (see `error`). */
+    readonly decision?: Decision;
+    /** The context actually sent, derived principal keys included. */
+    readonly context: Record<string, string | string[]>;
+    readonly ignoredContextKeys: readonly string[];
+    /** Which policy types denied, for an explanation. */
+    readonly deniedBy: readonly string[];
+    readonly error?: string;
+}
+
+/**
+ * The request as AWS would see it: a role acts through a session of that role, and
+ * `aws:PrincipalArn` is then the role's ARN; `aws:PrincipalAccount` is the principal's account.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+export function principalContext(principal: string): {
+    caller: string;
+    context: Record<string, string>;
+} {
+    if (principal === ANONYMOUS) return { caller: ANONYMOUS, context: {} };
+    const m = /^arn:([\w-]+):iam::(\d{12}):(user|role)(\/(?:[^/]+\/)*)?([^/]+)$/.exec(principal);
+    if (!m) throw new Error(`not an IAM user or role ARN: ${principal}`);
+    const [, partition, account, kind, , name] = m;
+    const caller =
+        kind === "role" ? `arn:${partition}:sts::${account}:assumed-role/${name}/secretshare-plan` : principal;
+    return { caller, context: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": accountOfArn(principal) } };
+}
+
+/** Runs one request through the simulator (one action per simulation). */
+export async function simulate(request: SimulationRequest): Promise<SimulationOutcome> {
+    for (const k of Object.keys(request.context)) {
+        if (/^aws:Principal(Arn|Account)$/i.test(k)) {
+            throw new Error(`${k} is derived from the principal; do not pass it (${request.principal})`);
+        }
+    }
+    const { caller, context: derived } = principalContext(request.principal);
+    const context = { ...derived, ...request.context };
+    const simulation: Simulation = {
+        request: {
+            principal: caller === ANONYMOUS ? anonymousPrincipal : caller,
+            action: request.action,
+            resource: { resource: request.resource, accountId: accountOfArn(request.resource) },
+            contextVariables: context,
+        },
+        identityPolicies: request.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(request.resourcePolicy && { resourcePolicy: request.resourcePolicy.policy }),
+    };
+    let result: RunSimulationResults;
+    try {
+        result = await runSimulation(simulation, {});
+    } catch (e) {
+        return { context, ignoredContextKeys: [], deniedBy: [], error: (e as Error).message };
+    }
+    if (result.resultType === "error") {
+        return { context, ignoredContextKeys: [], deniedBy: [], error: result.errors.message };
+    }
+    const results = result.resultType === "single" ? [result.result] : result.results;
+    const ignored = [...new Set(results.flatMap((r) => r.ignoredContextKeys ?? []))].sort();
+    const deniedBy =
+        result.overallResult === "Allowed"
+            ? []
+            : [
+                  ...new Set(
+                      results.flatMap((r) =>
+                          getDenialReasons(r.analysis).map(
+                              (d) =>
+                                  `${d.policyType} policy` +
+                                  (d.denialType === "Explicit" && d.statementId ? ` (${d.statementId})` : ""),
+                          ),
+                      ),
+                  ),
+              ];
+    return { decision: result.overallResult, context, ignoredContextKeys: ignored, deniedBy };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks, from the plan's registered resources.
+
+export interface Check extends SimulationRequest {
+    /** A stable name for the line, e.g. "MySecret: secondary/Stuart GetSecretValue AWSCURRENT". */
+    readonly name: string;
+    readonly secret: string;
+    /** `<consumer account>/<reader>`, or who the probe is. */
+    readonly who: string;
+    readonly expected: Expectation;
+}
+
+export interface CheckResult extends Check {
+    readonly decision: Decision | "Error";
+    readonly outcome: SimulationOutcome;
+    readonly ok: boolean;
+    /** Why the check failed, in words. */
+    readonly reason?: string;
+}
+
+/** A grant that no check can prove, because the stack that provisions the reader was not planned. */
+export interface NotProven {
+    readonly secret: string;
+    readonly reader: string;
+    readonly reason: string;
+}
+
+export interface AccessMatrix {
+    readonly checks: readonly CheckResult[];
+    readonly notProven: readonly NotProven[];
+}
+
+interface SecretInfo {
+    readonly name: string;
+    readonly arn: string;
+    readonly keyArn?: string;
+    readonly stack: string;
+}
+
+interface Identity {
+    arn?: string;
+    readonly policies: PolicyRef[];
+}
+
+interface Reader {
+    readonly kind: "user" | "role";
+    readonly name: string;
+    readonly arn: string;
+    readonly secrets: readonly string[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const parse = (v: unknown): unknown => (typeof v === "string" ? (JSON.parse(v) as unknown) : v);
+const label = (r: RegisteredResource) => `${r.type} ${r.name}`;
+const identityKey = (account: string, kind: string, name: string) => `${account}:${kind}:${name}`;
+
+/** Everything the checks need, indexed from the registered resources of every planned stack. */
+class Registered {
+    readonly secrets = new Map<string, SecretInfo>();
+    readonly secretPolicies = new Map<string, PolicyRef>();
+    readonly keyPolicies = new Map<string, PolicyRef>();
+    readonly identities = new Map<string, Identity>();
+    /** Accounts in which a planned stack registered anything. */
+    readonly accounts = new Set<string>();
+
+    constructor(stacks: readonly PlannedStack[]) {
+        const managed = new Map<string, PolicyRef>();
+        const attachments: { account: string; kind: string; name: string; policyArn: string }[] = [];
+        const identity = (account: string, kind: string, name: string) => {
+            const k = identityKey(account, kind, name);
+            const found = this.identities.get(k) ?? { policies: [] };
+            this.identities.set(k, found);
+            return found;
+        };
+        for (const stack of stacks) {
+            for (const r of stack.resources) {
+                const account = r.provider?.accountId;
+                if (account) this.accounts.add(account);
+                const arn = str(r.state.arn);
+                switch (r.type) {
+                    case "aws:secretsmanager/secret:Secret":
+                        if (arn) {
+                            const keyArn = str(r.inputs.kmsKeyId);
+                            this.secrets.set(arn, {
+                                name: str(r.state.name) ?? r.name,
+                                arn,
+                                ...(keyArn && { keyArn }),
+                                stack: stack.name,
+                            });
+                        }
+                        break;
+                    case "aws:secretsmanager/secretPolicy:SecretPolicy": {
+                        const secretArn = str(r.inputs.secretArn);
+                        if (secretArn)
+                            this.secretPolicies.set(secretArn, { name: label(r), policy: parse(r.inputs.policy) });
+                        break;
+                    }
+                    case "aws:kms/key:Key":
+                        if (arn) this.keyPolicies.set(arn, { name: label(r), policy: parse(r.inputs.policy) });
+                        break;
+                    case "aws:iam/user:User":
+                    case "aws:iam/role:Role": {
+                        const kind = r.type === "aws:iam/user:User" ? "user" : "role";
+                        const name = str(r.state.name) ?? str(r.inputs.name);
+                        if (account && name) identity(account, kind, name).arn = arn;
+                        break;
+                    }
+                    case "aws:iam/userPolicy:UserPolicy":
+                    case "aws:iam/rolePolicy:RolePolicy": {
+                        const kind = r.type === "aws:iam/userPolicy:UserPolicy" ? "user" : "role";
+                        const name = str(r.inputs[kind]);
+                        if (account && name) {
+                            identity(account, kind, name).policies.push({
+                                name: label(r),
+                                policy: parse(r.inputs.policy),
+                            });
+                        }
+                        break;
+                    }
+                    case "aws:iam/policy:Policy":
+                        if (arn) managed.set(arn, { name: label(r), policy: parse(r.inputs.policy) });
+                        break;
+                    case "aws:iam/userPolicyAttachment:UserPolicyAttachment":
+                    case "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+                        const kind = r.type === "aws:iam/userPolicyAttachment:UserPolicyAttachment" ? "user" : "role";
+                        const name = str(r.inputs[kind]);
+                        const policyArn = str(r.inputs.policyArn);
+                        if (account && name && policyArn) attachments.push({ account, kind, name, policyArn });
+                        break;
+                    }
+                }
+            }
+        }
+        for (const a of attachments) {
+            const doc = managed.get(a.policyArn);
+            // An attachment of a policy this plan did not create (an AWS managed policy, say)
+            // cannot be simulated; the reader's checks then show what the plan does prove.
+            if (doc) identity(a.account, a.kind, a.name).policies.push(doc);
+        }
+    }
+
+    identityOf(reader: Reader): Identity {
+        return this.identities.get(identityKey(accountOfArn(reader.arn), reader.kind, reader.name)) ?? { policies: [] };
+    }
+}
+
+/** The owner stacks' grants: what the plan must prove. */
+function grantsOf(stack: PlannedStack): { account: string; readers: Reader[] }[] {
+    const grants = stack.outputs.grants;
+    if (!grants || typeof grants !== "object") return [];
+    return Object.entries(grants as Record<string, { readers?: Reader[] }>).map(([account, g]) => ({
+        account,
+        readers: [...(g.readers ?? [])],
+    }));
+}
+
+/** An account ID no planned stack uses, for the "unrelated account" probe. */
+function unrelatedAccount(used: ReadonlySet<string>): string {
+    for (let n = 999999999999; ; n--) if (!used.has(String(n))) return String(n);
+}
+
+/** Another principal of the reader's kind in the reader's account, not itself a reader. */
+function otherPrincipal(reader: Reader, readerArns: ReadonlySet<string>): string {
+    const base = reader.arn.slice(0, reader.arn.length - reader.name.length);
+    for (let i = 1; ; i++) {
+        const arn = `${base}${reader.name}-other${i > 1 ? i : ""}`;
+        if (!readerArns.has(arn)) return arn;
+    }
+}
+
+/** Builds every check of the plan, in a stable order. */
+export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven[] } {
+    const reg = new Registered(plan.stacks);
+    const checks: Check[] = [];
+    const notProven: NotProven[] = [];
+    const used = new Set([
+        ...reg.accounts,
+        ...plan.stacks.flatMap((s) => grantsOf(s).flatMap((g) => g.readers.map((r) => accountOfArn(r.arn)))),
+    ]);
+    const stranger = unrelatedAccount(used);
+
+    for (const stack of plan.stacks) {
+        const secretArns = (stack.outputs.secretArns ?? {}) as Record<string, string>;
+        const grants = grantsOf(stack);
+        const readerArns = new Set(grants.flatMap((g) => g.readers.map((r) => r.arn)));
+        // Secrets encrypted by each key, to probe that a reader of one cannot decrypt another.
+        const byKey = new Map<string, SecretInfo[]>();
+        for (const arn of Object.values(secretArns)) {
+            const s = reg.secrets.get(arn);
+            if (s?.keyArn) byKey.set(s.keyArn, [...(byKey.get(s.keyArn) ?? []), s]);
+        }
+        const anonymousDone = new Set<string>();
+
+        for (const secretName of Object.keys(secretArns).sort()) {
+            const secretArn = secretArns[secretName];
+            const secret = reg.secrets.get(secretArn);
+            const region = secretArn.split(":")[3];
+            const keyArn = secret?.keyArn ?? `(no key registered for ${secretName})`;
+            const secretPolicy = reg.secretPolicies.get(secretArn);
+            const keyPolicy = secret?.keyArn ? reg.keyPolicies.get(secret.keyArn) : undefined;
+            const viaSecretsManager = {
+                "kms:ViaService": secretsManagerService(region),
+                "kms:EncryptionContext:SecretARN": secretArn,
+            };
+            const current = { "secretsmanager:VersionStage": "AWSCURRENT" };
+            const get = (who: string, principal: string, identityPolicies: readonly PolicyRef[]) => ({
+                who,
+                principal,
+                identityPolicies,
+                resource: secretArn,
+                ...(secretPolicy && { resourcePolicy: secretPolicy }),
+            });
+            const decrypt = (who: string, principal: string, identityPolicies: readonly PolicyRef[]) => ({
+                who,
+                principal,
+                identityPolicies,
+                action: "kms:Decrypt",
+                resource: keyArn,
+                ...(keyPolicy && { resourcePolicy: keyPolicy }),
+            });
+            const add = (probe: string, check: Omit<Check, "name" | "secret">) =>
+                checks.push({ name: `${secretName}: ${check.who} ${probe}`, secret: secretName, ...check });
+
+            for (const g of grants.sort((a, b) => a.account.localeCompare(b.account))) {
+                for (const reader of [...g.readers].sort((a, b) => a.name.localeCompare(b.name))) {
+                    if (!reader.secrets.includes(secretName)) continue;
+                    const who = `${g.account}/${reader.name}`;
+                    const readerAccount = accountOfArn(reader.arn);
+                    const elsewhere = plan.unplanned.find((u) => u.consumerAccountId === readerAccount);
+                    if (!reg.accounts.has(readerAccount) && elsewhere) {
+                        notProven.push({
+                            secret: secretName,
+                            reader: who,
+                            reason: `its identity policy is written by stack ${elsewhere.name}, which is not in this plan`,
+                        });
+                        continue;
+                    }
+                    const id = reg.identityOf(reader);
+                    const arn = id.arn ?? reader.arn;
+                    const idp = id.policies;
+
+                    add("GetSecretValue AWSCURRENT", {
+                        ...get(who, arn, idp),
+                        action: "secretsmanager:GetSecretValue",
+                        context: current,
+                        expected: "Allowed",
+                    });
+                    add("kms:Decrypt via Secrets Manager", {
+                        ...decrypt(who, arn, idp),
+                        context: viaSecretsManager,
+                        expected: "Allowed",
+                    });
+                    add("GetSecretValue AWSPREVIOUS", {
+                        ...get(who, arn, idp),
+                        action: "secretsmanager:GetSecretValue",
+                        context: { "secretsmanager:VersionStage": "AWSPREVIOUS" },
+                        expected: "Denied",
+                    });
+                    add("kms:Decrypt not via Secrets Manager", {
+                        ...decrypt(who, arn, idp),
+                        context: { "kms:EncryptionContext:SecretARN": secretArn },
+                        expected: "Denied",
+                    });
+                    for (const action of ["PutResourcePolicy", "DeleteSecret", "UpdateSecret", "PutSecretValue"]) {
+                        add(action, {
+                            ...get(who, arn, idp),
+                            action: `secretsmanager:${action}`,
+                            context: {},
+                            expected: "Denied",
+                        });
+                    }
+                    // Another secret on the same key: the encryption context must stop the reader.
+                    const other = (secret?.keyArn ? (byKey.get(secret.keyArn) ?? []) : [])
+                        .filter((s) => !reader.secrets.includes(s.name))
+                        .sort((a, b) => a.name.localeCompare(b.name))[0];
+                    if (other) {
+                        add(`kms:Decrypt for ${other.name} (same key, not granted)`, {
+                            ...decrypt(who, arn, idp),
+                            context: { ...viaSecretsManager, "kms:EncryptionContext:SecretARN": other.arn },
+                            expected: "Denied",
+                        });
+                    }
+
+                    const sibling = otherPrincipal(reader, readerArns);
+                    const siblingWho = `other ${reader.kind} in ${readerAccount}, ${reader.name}'s policy`;
+                    add("GetSecretValue AWSCURRENT", {
+                        ...get(siblingWho, sibling, idp),
+                        action: "secretsmanager:GetSecretValue",
+                        context: current,
+                        expected: "Denied",
+                    });
+                    add("kms:Decrypt via Secrets Manager", {
+                        ...decrypt(siblingWho, sibling, idp),
+                        context: viaSecretsManager,
+                        expected: "Denied",
+                    });
+                    const strangerArn = `arn:${reader.arn.split(":")[1]}:iam::${stranger}:${reader.kind}/${reader.name}`;
+                    const strangerWho = `${reader.kind} in unrelated ${stranger}, ${reader.name}'s policy`;
+                    add("GetSecretValue AWSCURRENT", {
+                        ...get(strangerWho, strangerArn, idp),
+                        action: "secretsmanager:GetSecretValue",
+                        context: current,
+                        expected: "Denied",
+                    });
+                    add("kms:Decrypt via Secrets Manager", {
+                        ...decrypt(strangerWho, strangerArn, idp),
+                        context: viaSecretsManager,
+                        expected: "Denied",
+                    });
+                }
+            }
+            if (!anonymousDone.has(secretArn)) {
+                anonymousDone.add(secretArn);
+                add("GetSecretValue AWSCURRENT", {
+                    ...get(ANONYMOUS, ANONYMOUS, []),
+                    action: "secretsmanager:GetSecretValue",
+                    context: current,
+                    expected: "Denied",
+                });
+                add("kms:Decrypt via Secrets Manager", {
+                    ...decrypt(ANONYMOUS, ANONYMOUS, []),
+                    context: viaSecretsManager,
+                    expected: "Denied",
+                });
+            }
+        }
+    }
+    return { checks, notProven };
+}
+
+/** Judges one check's outcome: the decision must match, and the simulator must have seen every key. */
+export function judge(check: Check, outcome: SimulationOutcome): CheckResult {
+    const decision = outcome.decision ?? "Error";
+    const problems: string[] = [];
+    if (outcome.error) problems.push(`the simulator refused the request: ${outcome.error}`);
+    const matches = check.expected === "Allowed" ? decision === "Allowed" : decision.endsWith("Denied");
+    if (!outcome.error && !matches) {
+        problems.push(
+            `expected ${check.expected}, got ${decision}` +
+                (outcome.deniedBy.length ? ` (denied by: ${outcome.deniedBy.join(", ")})` : ""),
+        );
+    }
+    if (outcome.ignoredContextKeys.length) {
+        problems.push(
+            `the simulator ignored context key(s) ${outcome.ignoredContextKeys.join(", ")}: conditions on them were not evaluated`,
+        );
+    }
+    if (check.expected === "Allowed" && check.principal !== ANONYMOUS && check.identityPolicies.length === 0) {
+        problems.push(`no identity policy for ${check.principal} in the planned stacks`);
+    }
+    return {
+        ...check,
+        decision,
+        outcome,
+        ok: problems.length === 0,
+        ...(problems.length && { reason: problems.join("; ") }),
+    };
+}
+
+/** The whole matrix: every check simulated, one action per simulation. */
+export async function accessMatrix(plan: Plan): Promise<AccessMatrix> {
+    const { checks, notProven } = buildChecks(plan);
+    const results: CheckResult[] = [];
+    for (const check of checks) results.push(judge(check, await simulate(check)));
+    return { checks: results, notProven };
+}
