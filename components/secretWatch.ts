@@ -134,7 +134,7 @@ export class SecretWatch extends pulumi.ComponentResource {
             );
         }
         if (args.subscribers.length === 0) {
-            pulumi.log.warn(
+            void pulumi.log.warn(
                 "secretshare:watch has no subscribers: alerts reach the topic but nobody is told. Add secretshare:watch.subscribers, or subscribe to the topic (output watch.topicArn).",
                 this,
             );
