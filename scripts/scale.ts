@@ -11,7 +11,14 @@ import * as YAML from "yaml";
  *   ts-node scripts/scale.ts --out DIR [--shape 100x20x5]...
  *
  * writes DIR/<shape>/Pulumi.yaml and one Pulumi.<stack>.yaml per stack (every shape unless
- * --shape is given), which `npm start` can plan from that directory.
+ * --shape is given), which `npm start -- --dir DIR/<shape>` can plan.
+ *
+ *   ts-node scripts/scale.ts --measure [--runs 5] [--shape 100x20x5]...
+ *
+ * runs the program for every stack of each shape under the mock runtime (owner first, each
+ * consumer reading its exports), each run a whole new process, and prints the median wall
+ * time and peak memory, resources per stack and the largest document against its limit.
+ * This times the program and its size checks, not the access simulation of `npm start`.
  */
 
 export interface Shape {
@@ -185,15 +192,122 @@ export function writeStackFiles(set: GeneratedSet, dir: string, programDir = pat
     return files;
 }
 
-function main(argv: readonly string[]): void {
+export interface RunReport {
+    readonly label: string;
+    /** Wall time of the stacks' runs inside the process (after module load). */
+    readonly programMs: number;
+    /** Peak resident memory of the whole process, MiB. */
+    readonly maxRssMiB: number;
+    readonly resources: Record<string, number>;
+    /** The document closest to its AWS limit, as the owner's layout measured it. */
+    readonly largest: { document: string; size: number; max: number; fraction: number };
+}
+
+/** Runs every stack of `set` under the mock runtime: the owner, then each consumer on its exports. */
+export async function runSet(set: GeneratedSet): Promise<RunReport> {
+    const { runStack } = await import("../plan/runtime");
+    const { parseConfig } = await import("../config");
+    const { ownerLayout } = await import("../policies/layout");
+    const loaded = Date.now();
+    const owner = await runStack({ stack: set.owner.stack, config: set.owner.config });
+    const resources: Record<string, number> = { [set.owner.stack]: owner.resources.length };
+    for (const c of set.consumers) {
+        const run = await runStack({
+            stack: c.stack,
+            config: c.config,
+            stacks: { [set.ownerStackRef]: owner.outputs },
+        });
+        resources[c.stack] = run.resources.length;
+    }
+    const programMs = Date.now() - loaded;
+    const raw = Object.fromEntries(
+        Object.entries(set.owner.config)
+            .filter(([k]) => k.startsWith("secretshare:"))
+            .map(([k, v]) => [k.slice("secretshare:".length), v]),
+    );
+    const config = parseConfig(set.owner.stack, raw);
+    if (config.mode === "consumer") throw new Error("expected an owner config");
+    const top = [...ownerLayout(config.owner).sizes].sort((a, b) => b.size / b.max - a.size / a.max)[0];
+    return {
+        label: set.label,
+        programMs,
+        maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+        resources,
+        largest: { document: top.document, size: top.size, max: top.max, fraction: top.size / top.max },
+    };
+}
+
+const median = (xs: readonly number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Each run in a new process (whole-process time and memory, as `npm start` would see them). */
+function measure(shapes: readonly Shape[], runs: number): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { execFileSync } = require("child_process") as typeof import("child_process");
+    console.log(
+        "| secrets x readers x accounts | stacks | resources (owner / per consumer) | wall, whole process (median) | program runs | peak RSS (median) | largest document |",
+    );
+    console.log("|---|--:|---|--:|--:|--:|---|");
+    for (const shape of shapes) {
+        const reports: RunReport[] = [];
+        const walls: number[] = [];
+        for (let i = 0; i < runs; i++) {
+            const t = process.hrtime.bigint();
+            const out = execFileSync(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", __filename, "--run", label(shape)],
+                {
+                    cwd: path.resolve(__dirname, ".."),
+                    encoding: "utf8",
+                    maxBuffer: 1 << 26,
+                    stdio: ["ignore", "pipe", "ignore"],
+                },
+            );
+            walls.push(Number(process.hrtime.bigint() - t) / 1e6);
+            reports.push(JSON.parse(out.trim().split("\n").pop() as string) as RunReport);
+        }
+        const r = reports[0];
+        const consumers = Object.entries(r.resources)
+            .filter(([s]) => s !== OWNER_STACK)
+            .map(([, n]) => n);
+        const range = consumers.length ? `${Math.min(...consumers)}-${Math.max(...consumers)}` : "-";
+        console.log(
+            `| ${r.label}${shape.keyPerSecret ? " (key per secret)" : ""} | ${Object.keys(r.resources).length} | ` +
+                `${r.resources[OWNER_STACK]} / ${range} | ${(median(walls) / 1000).toFixed(2)} s | ` +
+                `${(median(reports.map((x) => x.programMs)) / 1000).toFixed(2)} s | ${median(reports.map((x) => x.maxRssMiB))} MiB | ` +
+                `${(r.largest.fraction * 100).toFixed(1)}% (${r.largest.document}, ${r.largest.size} of ${r.largest.max}) |`,
+        );
+    }
+}
+
+async function main(argv: readonly string[]): Promise<void> {
     let out: string | undefined;
+    let run: string | undefined;
+    let runs = 5;
+    let measuring = false;
     const shapes: Shape[] = [];
+    const usage = "usage: scale.ts --out DIR [--shape SxRxA]... | --measure [--runs N] [--shape SxRxA]...";
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--out") out = argv[++i];
         else if (argv[i] === "--shape") shapes.push(parseShape(argv[++i] ?? ""));
-        else throw new Error(`unknown argument ${argv[i]}; usage: scale.ts --out DIR [--shape SxRxA]...`);
+        else if (argv[i] === "--run") run = argv[++i];
+        else if (argv[i] === "--measure") measuring = true;
+        else if (argv[i] === "--runs") runs = Number(argv[++i]);
+        else throw new Error(`unknown argument ${argv[i]}; ${usage}`);
     }
-    if (!out) throw new Error("usage: scale.ts --out DIR [--shape SxRxA]...");
+    if (run) {
+        // One shape in this process; the last stdout line is the JSON report.
+        console.log(JSON.stringify(await runSet(generate(parseShape(run)))));
+        return;
+    }
+    if (measuring) {
+        if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number >= 1; ${usage}`);
+        measure(shapes.length ? shapes : SHAPES, runs);
+        return;
+    }
+    if (!out) throw new Error(usage);
     for (const shape of shapes.length ? shapes : SHAPES) {
         const set = generate(shape);
         const dir = path.join(out, set.label);
@@ -203,10 +317,8 @@ function main(argv: readonly string[]): void {
 }
 
 if (require.main === module) {
-    try {
-        main(process.argv.slice(2));
-    } catch (e) {
+    main(process.argv.slice(2)).catch((e: unknown) => {
         console.error((e as Error).message);
         process.exit(2);
-    }
+    });
 }
