@@ -374,8 +374,9 @@ export interface WatchedReader {
 
 /** The Region where IAM, a global service, delivers its CloudTrail events to EventBridge. */
 export function globalEventsRegion(partition: string): string {
+    // Commercial partition: us-east-1, per
     // https://repost.aws/knowledge-center/eventbridge-rule-triggers-iam-single-region
-    // (commercial partition); GovCloud and China host IAM in us-gov-west-1 and cn-north-1.
+    // GovCloud and China: not verified here; IAM's home Regions there are assumed (docs/watch.md).
     if (partition === "aws-us-gov") return "us-gov-west-1";
     if (partition === "aws-cn") return "cn-north-1";
     return "us-east-1";
