@@ -88,6 +88,21 @@ export async function readOwnerStack(
             `consumer "${consumer.name}" is account ${grants.accountId} in the owner's config but ${consumer.accountId} in secretshare:consumer.accountId here; make them agree.`,
         );
     }
+    // Every granted secret needs both ARNs now: found missing later, inside an apply, the error
+    // would come after this stack had registered its users, and with a stack trace.
+    for (const r of grants.readers) {
+        for (const s of r.secrets) {
+            const missing = [
+                ...(/^arn:[\w-]+:secretsmanager:/.test(parsed.data.secretArns[s] ?? "") ? [] : ["secretArns"]),
+                ...(/^arn:[\w-]+:kms:/.test(parsed.data.keyArns[s] ?? "") ? [] : ["keyArns"]),
+            ];
+            if (missing.length) {
+                throw new pulumi.RunError(
+                    `stack ${ownerStack} grants secret ${s} to ${r.name} but exports no ARN for it in ${missing.join(" and ")}: deploy the owner stack first (pulumi up -s ${ownerStack}), then this one.`,
+                );
+            }
+        }
+    }
     return {
         ownerAccountId: parsed.data.ownerAccountId,
         region: parsed.data.region,

@@ -724,6 +724,23 @@ describe("program: the secondary stack's StackReference", () => {
         expect(mocks.providers.size).to.equal(0);
     });
 
+    for (const [label, change] of [
+        ["no secret ARN", { secretArns: {} }],
+        ["an empty secret ARN", { secretArns: { MySecret: "" } }],
+        ["no key ARN", { keyArns: {} }],
+    ] as const) {
+        it(`${label} for a granted secret: says to deploy the owner first, before registering anything`, async () => {
+            const mocks = new AwsMocks({ [PRIMARY_STACK_REF]: { ...exported, ...change } });
+            const e = await errorFrom(run("secondary", {}, { mocks }));
+            expect(pulumi.RunError.isInstance(e)).to.equal(true);
+            expect(e.message).to.equal(
+                `stack ${PRIMARY_STACK_REF} grants secret MySecret to Stuart but exports no ARN for it in ${"keyArns" in change ? "keyArns" : "secretArns"}: deploy the owner stack first (pulumi up -s ${PRIMARY_STACK_REF}), then this one.`,
+            );
+            expect(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")).to.deep.equal([]);
+            expect(mocks.providers.size).to.equal(0);
+        });
+    }
+
     it("outputs of an unexpected form ask to redeploy the owner with this version", async () => {
         const mocks = new AwsMocks({ [PRIMARY_STACK_REF]: { ...exported, secretArns: "not a map" } });
         const e = await errorFrom(run("secondary", {}, { mocks }));
