@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { accountProvider } from "./components/provider";
 import { readOwnerStack } from "./components/ownerReference";
+import { readExisting } from "./components/existing";
 import { SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
 import { consumerWatch, ownerWatch } from "./components/secretWatch";
@@ -51,9 +52,12 @@ export = async (): Promise<Record<string, unknown>> => {
 
     const layout = layoutOrExplain(config);
     const ownerProvider = accountProvider("owner", config.owner.account);
+    // An existing key or secret named in config: read its live policy and decide what to write
+    // into it (foreign statements kept) before registering anything. See docs/existing.md.
+    const existing = await readExisting(config.stack, "share", config.owner, layout, ownerProvider);
     const owner = new SecretOwner(
         "share",
-        { config: config.owner, layout, passwords: configPasswords() },
+        { config: config.owner, layout, passwords: configPasswords(), existing },
         { provider: ownerProvider },
     );
 
@@ -68,7 +72,7 @@ export = async (): Promise<Record<string, unknown>> => {
     if (config.owner.secrets.length === 1) {
         const only = config.owner.secrets[0].name;
         outputs.secretName = only;
-        outputs.secretArn = owner.secrets[only].arn;
+        outputs.secretArn = owner.secretArnOf[only];
     }
     // The watch on the share (secretshare:watch, on by default): alerts when a shared secret, its
     // key or their policies change. See docs/watch.md.
@@ -80,7 +84,7 @@ export = async (): Promise<Record<string, unknown>> => {
     );
     if (watch) outputs.watch = watch;
     if (layout.keys.length === 1) {
-        outputs.keyArn = owner.keys[layout.keys[0].id].arn;
+        outputs.keyArn = owner.keyArnOf[layout.keys[0].id];
         outputs.keyAlias = owner.keyAliases[layout.keys[0].id];
     }
 
@@ -112,6 +116,12 @@ export = async (): Promise<Record<string, unknown>> => {
             if (consumerSide) consumerWatches[name] = consumerSide;
         }
         outputs.readerArns = readerArns;
+        // As a consumer stack does: the reader's ARN and name when one reader reads one secret.
+        const readers = Object.values(layout.grants).flatMap((g) => g.readers);
+        if (readers.length === 1 && readers[0].secrets.length === 1) {
+            outputs[`${readers[0].kind}Arn`] = Object.values(readerArns)[0];
+            outputs[`${readers[0].kind}Name`] = readers[0].name;
+        }
         if (Object.keys(consumerWatches).length) outputs.consumerWatch = consumerWatches;
     }
     return outputs;

@@ -2,7 +2,37 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OwnerConfig } from "../config/types";
+import type { ExistingResources, ResolvedKey } from "../policies/existing";
 import type { Grants, OwnerLayout } from "../policies/layout";
+
+/**
+ * Inputs of an adopted key or secret that this program does not decide: copied from the live
+ * resource at import (so the import has no diff and nothing is replaced) and ignored afterwards.
+ * https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/
+ */
+const ADOPTED_KEY_IGNORED = [
+    "description",
+    "policy",
+    "enableKeyRotation",
+    "rotationPeriodInDays",
+    "deletionWindowInDays",
+    "isEnabled",
+    "keyUsage",
+    "customerMasterKeySpec",
+    "multiRegion",
+    "customKeyStoreId",
+    "xksKeyId",
+    "bypassPolicyLockoutSafetyCheck",
+    "tags",
+];
+const ADOPTED_SECRET_IGNORED = [
+    "description",
+    "policy",
+    "recoveryWindowInDays",
+    "forceOverwriteReplicaSecret",
+    "replicas",
+    "tags",
+];
 
 export interface SecretOwnerArgs {
     /** The validated owner settings: account, key settings, secrets, protection. */
@@ -14,6 +44,13 @@ export interface SecretOwnerArgs {
      * password (`random.RandomPassword`, length from config, default 32).
      */
     readonly passwords?: pulumi.Input<Record<string, string>>;
+    /**
+     * The existing key and secrets named in config, read and resolved by `readExisting`
+     * (components/existing.ts): for these, only the merged policy documents are written (or the
+     * resource is adopted). Never a Key or Secret resource for a policy-only one, so nothing
+     * this program did not create can be deleted or replaced by it.
+     */
+    readonly existing?: ExistingResources;
 }
 
 /**
@@ -28,8 +65,14 @@ export class SecretOwner extends pulumi.ComponentResource {
     public readonly keyArns: pulumi.Output<Record<string, string>>;
     /** Alias of each key, by key id ("shared", or the secret name with one key per secret). */
     public readonly keyAliases: Record<string, string>;
+    /** Keys in the stack (created or adopted), by key id; a policy-only key has none. */
     public readonly keys: Record<string, aws.kms.Key>;
+    /** Secrets in the stack (created or adopted), by name; a policy-only secret has none. */
     public readonly secrets: Record<string, aws.secretsmanager.Secret>;
+    /** ARN of every key, created or existing, by key id. */
+    public readonly keyArnOf: Record<string, pulumi.Output<string>>;
+    /** ARN of every secret, created or existing, by name. */
+    public readonly secretArnOf: Record<string, pulumi.Output<string>>;
     /** What each consumer account's readers may read: the consumer stacks' input. */
     public readonly grants: Grants;
 
@@ -47,8 +90,15 @@ export class SecretOwner extends pulumi.ComponentResource {
 
         this.keys = {};
         this.keyAliases = {};
+        this.keyArnOf = {};
         for (const k of layout.keys) {
             const prefix = k.id === "shared" ? name : `${name}-${k.id}`;
+            const found = args.existing?.keys[k.id];
+            if (found) {
+                this.keyArnOf[k.id] = this.existingKey(prefix, found, config.protection.protect);
+                if (found.alias) this.keyAliases[k.id] = found.alias;
+                continue;
+            }
             const key = new aws.kms.Key(
                 `${prefix}-key`,
                 {
@@ -66,18 +116,52 @@ export class SecretOwner extends pulumi.ComponentResource {
             );
             this.keys[k.id] = key;
             this.keyAliases[k.id] = `alias/${k.alias}`;
+            this.keyArnOf[k.id] = key.arn;
         }
 
         const passwords = args.passwords ? pulumi.secret(args.passwords) : undefined;
         this.secrets = {};
+        this.secretArnOf = {};
         for (const spec of config.secrets) {
             const prefix = `${name}-${spec.name}`;
+            const found = args.existing?.secrets[spec.name];
+            if (found) {
+                let secretArn: pulumi.Input<string> = found.arn;
+                if (found.origin === "adopted") {
+                    // Imported, then protected and retained: `pulumi destroy` or a config change
+                    // can never delete it. Its value is never written (no SecretVersion).
+                    const adopted = new aws.secretsmanager.Secret(
+                        prefix,
+                        {
+                            name: spec.name,
+                            kmsKeyId: found.reencrypt ? this.keyArnOf[layout.keyOf[spec.name]] : found.kmsKeyId,
+                        },
+                        {
+                            parent: this,
+                            import: found.arn,
+                            protect: true,
+                            retainOnDelete: true,
+                            ignoreChanges: ADOPTED_SECRET_IGNORED,
+                        },
+                    );
+                    this.secrets[spec.name] = adopted;
+                    secretArn = adopted.arn;
+                }
+                // DeleteResourcePolicy would drop the foreign statements too: never delete it.
+                new aws.secretsmanager.SecretPolicy(
+                    `${prefix}-policy`,
+                    { secretArn, policy: JSON.stringify(found.policy), blockPublicPolicy: true },
+                    { parent: this, protect: config.protection.protect, retainOnDelete: true },
+                );
+                this.secretArnOf[spec.name] = pulumi.output(secretArn);
+                continue;
+            }
             const secret = new aws.secretsmanager.Secret(
                 prefix,
                 {
                     name: spec.name,
                     description: spec.description,
-                    kmsKeyId: this.keys[layout.keyOf[spec.name]].arn,
+                    kmsKeyId: this.keyArnOf[layout.keyOf[spec.name]],
                     recoveryWindowInDays: spec.recoveryWindowInDays,
                 },
                 keep,
@@ -112,13 +196,46 @@ export class SecretOwner extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.secrets[spec.name] = secret;
+            this.secretArnOf[spec.name] = secret.arn;
         }
 
-        this.secretArns = pulumi.output(Object.fromEntries(Object.entries(this.secrets).map(([n, s]) => [n, s.arn])));
+        this.secretArns = pulumi.output(this.secretArnOf);
         this.keyArns = pulumi.output(
-            Object.fromEntries(config.secrets.map((s) => [s.name, this.keys[layout.keyOf[s.name]].arn])),
+            Object.fromEntries(config.secrets.map((s) => [s.name, this.keyArnOf[layout.keyOf[s.name]]])),
         );
         this.grants = layout.grants;
         this.registerOutputs({ secretArns: this.secretArns, keyArns: this.keyArns, grants: this.grants });
+    }
+
+    /**
+     * An existing key: only its key policy (foreign statements kept) is written, with an
+     * `aws.kms.KeyPolicy`, which is retained on delete because deleting it would put back AWS's
+     * default key policy and drop every statement somebody else wrote.
+     * https://www.pulumi.com/registry/packages/aws/api-docs/kms/keypolicy/
+     * Adopted: the key is also imported into the stack, protected and retained.
+     */
+    private existingKey(prefix: string, found: ResolvedKey, protect: boolean): pulumi.Output<string> {
+        let keyId: pulumi.Input<string> = found.keyId;
+        if (found.origin === "adopted") {
+            const adopted = new aws.kms.Key(
+                `${prefix}-key`,
+                { description: found.description },
+                {
+                    parent: this,
+                    import: found.keyId,
+                    protect: true,
+                    retainOnDelete: true,
+                    ignoreChanges: ADOPTED_KEY_IGNORED,
+                },
+            );
+            this.keys[found.id] = adopted;
+            keyId = adopted.keyId;
+        }
+        new aws.kms.KeyPolicy(
+            `${prefix}-key-policy`,
+            { keyId, policy: JSON.stringify(found.policy) },
+            { parent: this, protect, retainOnDelete: true },
+        );
+        return pulumi.output(found.arn);
     }
 }

@@ -83,7 +83,9 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     const secretsRaw = parse(
         "secrets",
         z
-            .array(s.secret, { error: "expected a list of secrets, each with name, username and readers" })
+            .array(s.secretEntry, {
+                error: "expected a list of secrets, each with name, username and readers (an existing secret: name with existing: true, or arn:, and readers)",
+            })
             .min(1, "expected at least one secret"),
     );
     const key = parse("key", s.key, true);
@@ -152,9 +154,14 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     const used = new Set<string>();
     secretsRaw.forEach((sec, i) => {
         const where = `${NAMESPACE}:secrets[${i}]`;
-        if (seenSecrets.has(sec.name))
-            problems.push(`${where}.name = ${show(sec.name)}: a secret of that name is already listed`);
-        seenSecrets.add(sec.name);
+        // An existing secret named by ARN alone takes its name from the ARN.
+        const secName = sec.kind === "existing" ? (sec.name ?? (sec.arn as { name: string }).name) : sec.name;
+        if (seenSecrets.has(secName))
+            problems.push(`${where}.name = ${show(secName)}: a secret of that name is already listed`);
+        seenSecrets.add(secName);
+        if (sec.kind === "existing" && sec.arn) {
+            problems.push(...sameAccountAndRegion(`${where}.arn`, sec.arn.arn, sec.arn, owner, "secret"));
+        }
         const readers = [...new Set(sec.readers)].sort();
         readers.forEach((id) => {
             if (!readersById.has(id)) {
@@ -164,6 +171,30 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             }
             used.add(id);
         });
+        if (sec.kind === "existing") {
+            if (passwordNames.includes(secName)) {
+                problems.push(
+                    `${NAMESPACE}:passwords.${secName}: ${secName} is an existing secret, whose value this program never writes; remove the password (value not shown)`,
+                );
+            }
+            // The value fields are unused for an existing secret (see SecretSpec.existing).
+            secrets.push({
+                name: secName,
+                username: "",
+                passwordLength: 32,
+                recoveryWindowInDays: 30,
+                rotation: "1",
+                readers,
+                passwordFromConfig: false,
+                existing: {
+                    ref: sec.arn ? sec.arn.arn : secName,
+                    by: sec.arn ? "arn" : "name",
+                    adopt: sec.adopt || sec.reencrypt,
+                    reencrypt: sec.reencrypt,
+                },
+            });
+            return;
+        }
         secrets.push({
             name: sec.name,
             description: sec.description,
@@ -175,6 +206,11 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             passwordFromConfig: passwordNames.includes(sec.name),
         });
     });
+    if (key.existing && (key.existing.form === "key-arn" || key.existing.form === "alias-arn")) {
+        problems.push(
+            ...sameAccountAndRegion(`${NAMESPACE}:key.existing`, key.existing.ref, key.existing, owner, "key"),
+        );
+    }
     for (const id of readersById.keys()) {
         if (!used.has(id)) {
             problems.push(
@@ -195,6 +231,10 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             deletionWindowInDays: key.deletionWindowInDays,
             perSecret: key.perSecret,
             grantDescribeKey: key.grantDescribeKey,
+            ...(key.existing && {
+                existing: { ref: key.existing.ref, form: key.existing.form, adopt: key.adopt },
+            }),
+            ...(key.admins && { admins: key.admins }),
         },
         secrets: secrets.sort((a, b) => a.name.localeCompare(b.name)),
         consumers,
@@ -202,6 +242,37 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         protection,
     };
     return { mode, stack, owner: ownerConfig, ...(watch && { watch }) };
+}
+
+/**
+ * An existing key or secret named by ARN must be in the owner account and region: the program
+ * writes its policy with the owner's credentials, and Secrets Manager can only use a KMS key of
+ * the secret's own region.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+ */
+function sameAccountAndRegion(
+    where: string,
+    value: string,
+    arn: { accountId?: string; region?: string },
+    owner: Account,
+    what: "key" | "secret",
+): string[] {
+    const out: string[] = [];
+    if (arn.accountId && arn.accountId !== owner.accountId) {
+        out.push(
+            `${where} = ${show(value)}: this ${what} is in account ${arn.accountId}, but ${NAMESPACE}:owner.accountId is ${owner.accountId}; ` +
+                `name a ${what} of the owner account (this stack writes its policy with the owner's credentials)`,
+        );
+    }
+    if (arn.region && arn.region !== owner.region) {
+        out.push(
+            `${where} = ${show(value)}: this ${what} is in region ${arn.region}, but ${NAMESPACE}:owner.region is ${owner.region}; ` +
+                (what === "key"
+                    ? "Secrets Manager can only use a KMS key in the secret's own region"
+                    : "set owner.region to the secret's region"),
+        );
+    }
+    return out;
 }
 
 /** Reads `secretshare:*` from the Pulumi runtime and parses it; see `parseConfig`. */
@@ -289,8 +360,9 @@ function describe(key: string, root: unknown, issue: z.core.$ZodIssue, schema?: 
     }
     if (issue.code === "invalid_key") {
         // A map key (a consumer account name) failed its schema: name the key, not the whole entry.
-        const parent = path.slice(0, path.length - `.${String(issue.path[issue.path.length - 1])}`.length);
-        return `${NAMESPACE}:${key}${parent} key ${show(issue.path[issue.path.length - 1])}: ${issue.issues[0]?.message ?? issue.message}`;
+        const parent = issue.path.slice(0, -1).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
+        const name = issue.path[issue.path.length - 1];
+        return `${NAMESPACE}:${key}${parent.join("")} key ${show(name)}: ${issue.issues[0]?.message ?? issue.message}`;
     }
     return `${NAMESPACE}:${key}${path} = ${show(value)}: ${issue.message}`;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KEY_REF_FORMS, SECRET_ARN_FORM, parseKeyRef, parseSecretArn } from "../policies/existing";
 
 /**
  * The zod schemas behind every `secretshare:*` config key. Messages name the
@@ -128,8 +129,129 @@ export const secretName = z.string().superRefine((s, ctx) => {
     }
 });
 
+// An existing key: its reference forms are parsed in policies/existing.ts (the plan shares it).
+const existingKeyRef = z.string({ error: `expected ${KEY_REF_FORMS}` }).transform((v, ctx) => {
+    const ref = parseKeyRef(v);
+    if ("error" in ref) {
+        ctx.addIssue({ code: "custom", message: ref.error });
+        return z.NEVER;
+    }
+    return ref;
+});
+
+const PRINCIPAL_FORM =
+    "expected an IAM principal ARN: arn:aws:iam::<account>:root, arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>";
+const principalArn = z
+    .string({ error: PRINCIPAL_FORM })
+    .regex(
+        /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(root|(user|role)\/([\x21-\x7e]+\/)*[\w+=,.@-]{1,64})$/,
+        PRINCIPAL_FORM,
+    );
+
+const existingSecretArn = z.string({ error: SECRET_ARN_FORM }).transform((v, ctx) => {
+    const arn = parseSecretArn(v);
+    if ("error" in arn) {
+        ctx.addIssue({ code: "custom", message: arn.error });
+        return z.NEVER;
+    }
+    return arn;
+});
+
+// An existing secret may be named anything Secrets Manager accepted; only a name that looks like
+// a partial ARN is refused, because DescribeSecret could then match another secret.
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+const existingSecretName = z.string().superRefine((s, ctx) => {
+    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(s)) {
+        ctx.addIssue({ code: "custom", message: "expected 1 to 512 characters of [A-Za-z0-9/_+=.@-]" });
+    } else if (/-[A-Za-z0-9]{6}$/.test(s)) {
+        ctx.addIssue({
+            code: "custom",
+            message:
+                "this name ends with a hyphen and six characters, so Secrets Manager may read it as a partial ARN: name the secret by its complete ARN with arn: instead",
+        });
+    }
+});
+
+const CREATED_ONLY = ["username", "passwordLength", "recoveryWindowInDays", "rotation", "description"] as const;
+
+/** A secret that already exists: named by `name` with `existing: true`, or by `arn`. */
+export const existingSecret = z
+    .looseObject({
+        name: existingSecretName.optional(),
+        existing: z.boolean().optional(),
+        arn: existingSecretArn.optional(),
+        readers: z
+            .array(
+                z
+                    .string()
+                    .regex(
+                        /^[\w.-]+\/[\w+=,.@-]+$/,
+                        "expected <consumer account name>/<user or role name>, e.g. secondary/Stuart",
+                    ),
+            )
+            .min(1, "expected at least one reader: a secret nobody reads needs no sharing"),
+        /** Import the secret into the stack (protected, retained on delete) instead of policy-only. */
+        adopt: z.boolean().default(false),
+        /** Re-encrypt it under the stack's key; implies adopt. Never done unless asked. */
+        reencrypt: z.boolean().default(false),
+    })
+    .superRefine((s, ctx) => {
+        for (const k of Object.keys(s)) {
+            if ((CREATED_ONLY as readonly string[]).includes(k)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [k],
+                    message: `${k} applies only to a secret this program creates: an existing secret's value and settings are never written here (remove ${k}, or remove existing/arn to create a new secret)`,
+                });
+            } else if (!["name", "existing", "arn", "readers", "adopt", "reencrypt"].includes(k)) {
+                ctx.addIssue({ code: "unrecognized_keys", keys: [k], path: [], message: `unknown setting ${k}` });
+            }
+        }
+        if (s.existing === false) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["existing"],
+                message:
+                    "arn: names an existing secret; remove existing: false (or remove arn: to create a new secret)",
+            });
+        }
+        if (!s.arn && !s.name) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["name"],
+                message: "expected the name of the existing secret (with existing: true), or its complete ARN in arn:",
+            });
+        }
+        if (s.arn && s.name && s.arn.name !== s.name) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["name"],
+                message: `the ARN names secret ${s.arn.name}; give the same name, or leave name out`,
+            });
+        }
+    });
+
+/**
+ * One entry of `secretshare:secrets`: a secret the program creates (name, username, readers),
+ * or an existing one (`existing: true` with its name, or `arn:`), each with its own messages.
+ */
+export const secretEntry = z.unknown().transform((value, ctx) => {
+    const o = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    const existing = o.existing === true || o.arn !== undefined;
+    const result = existing ? existingSecret.safeParse(value) : secret.safeParse(value);
+    if (!result.success) {
+        for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+        return z.NEVER;
+    }
+    return existing
+        ? { kind: "existing" as const, ...(result.data as z.output<typeof existingSecret>) }
+        : { kind: "created" as const, ...(result.data as z.output<typeof secret>) };
+});
+
 export const secret = z.strictObject({
     name: secretName,
+    /** `existing: false` is the default: the program creates the secret. */
+    existing: z.literal(false, { error: "expected true (the secret exists) or false" }).optional(),
     description: z.string().max(2048).optional(),
     username: z.string({ error: "expected the username stored in the secret" }).min(1, "expected a non-empty username"),
     passwordLength: z
@@ -158,37 +280,64 @@ export const secret = z.strictObject({
     rotation: z.string().default("1"),
 });
 
-export const key = z.strictObject({
-    alias: z
-        .string()
-        .regex(/^(alias\/)?[\w/-]{1,250}$/, "expected an alias name such as MyKey or alias/MyKey")
-        .refine((a) => !a.replace(/^alias\//, "").startsWith("aws/"), {
-            message:
-                "alias/aws/* belongs to AWS managed keys, which cannot be shared across accounts; choose another alias",
-        })
-        .default("secretshare"),
-    deletionWindowInDays: z
-        .number({ error: "expected a whole number of days from 7 to 30" })
-        .int("expected a whole number of days from 7 to 30")
-        .min(7, "expected a whole number of days from 7 to 30")
-        .max(30, "expected a whole number of days from 7 to 30")
-        .default(30),
-    /** One key for every secret of the stack (default), or one key per secret. */
-    perSecret: z.boolean().default(false),
-    /** Let readers call kms:DescribeKey, as the seed's key policy does. */
-    grantDescribeKey: z.boolean().default(true),
-    /**
-     * Only "customer-managed" is accepted; naming the AWS managed key is refused with a reason,
-     * because a secret encrypted with aws/secretsmanager cannot be read from another account.
-     */
-    type: z
-        .string()
-        .refine((t) => t === "customer-managed", {
-            message:
-                "secrets encrypted with the AWS managed key aws/secretsmanager cannot be read from another account; use customer-managed",
-        })
-        .default("customer-managed"),
-});
+export const key = z
+    .strictObject({
+        alias: z
+            .string()
+            .regex(/^(alias\/)?[\w/-]{1,250}$/, "expected an alias name such as MyKey or alias/MyKey")
+            .refine((a) => !a.replace(/^alias\//, "").startsWith("aws/"), {
+                message:
+                    "alias/aws/* belongs to AWS managed keys, which cannot be shared across accounts; choose another alias",
+            })
+            .default("secretshare"),
+        deletionWindowInDays: z
+            .number({ error: "expected a whole number of days from 7 to 30" })
+            .int("expected a whole number of days from 7 to 30")
+            .min(7, "expected a whole number of days from 7 to 30")
+            .max(30, "expected a whole number of days from 7 to 30")
+            .default(30),
+        /** One key for every secret of the stack (default), or one key per secret. */
+        perSecret: z.boolean().default(false),
+        /** Let readers call kms:DescribeKey, as the seed's key policy does. */
+        grantDescribeKey: z.boolean().default(true),
+        /**
+         * Only "customer-managed" is accepted; naming the AWS managed key is refused with a reason,
+         * because a secret encrypted with aws/secretsmanager cannot be read from another account.
+         */
+        type: z
+            .string()
+            .refine((t) => t === "customer-managed", {
+                message:
+                    "secrets encrypted with the AWS managed key aws/secretsmanager cannot be read from another account; use customer-managed",
+            })
+            .default("customer-managed"),
+        /**
+         * An existing customer managed key to share the secrets under, instead of creating one:
+         * key ARN, key ID, alias name (alias/MyKey) or alias ARN. Only its key policy is written,
+         * with every statement somebody else put there kept. See docs/existing.md.
+         */
+        existing: existingKeyRef.optional(),
+        /** Import the existing key into the stack (protected, retained on delete). */
+        adopt: z.boolean().default(false),
+        /** Principals that must keep kms:PutKeyPolicy (lock-out guard); default: the owner account root. */
+        admins: z.array(principalArn).min(1, "expected at least one principal ARN, or leave admins out").optional(),
+    })
+    .superRefine((k, ctx) => {
+        if (k.adopt && !k.existing) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["adopt"],
+                message: "adopt imports an existing key: set existing to its key ARN, key ID or alias too",
+            });
+        }
+        if (k.existing && k.perSecret) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["perSecret"],
+                message: "one key per secret cannot be one existing key: set perSecret: false, or leave existing out",
+            });
+        }
+    });
 
 export const secretPolicy = z.strictObject({
     /**

@@ -46,6 +46,32 @@ export interface SecretSpec {
     readonly readers: readonly string[];
     /** A password was given in `secretshare:passwords` (secure); otherwise one is generated. */
     readonly passwordFromConfig: boolean;
+    /**
+     * Set when the secret already exists (`existing: true` or `arn:`): the program then writes
+     * only its resource policy (or adopts it), never its value; username, passwordLength,
+     * recoveryWindowInDays and rotation are unused. See docs/existing.md.
+     */
+    readonly existing?: ExistingSecretSpec;
+}
+
+/** An existing secret named in config. */
+export interface ExistingSecretSpec {
+    /** The name (`existing: true`) or the complete ARN (`arn:`), as DescribeSecret takes it. */
+    readonly ref: string;
+    readonly by: "name" | "arn";
+    /** Import the secret into the stack (protected, retained on delete) instead of policy-only. */
+    readonly adopt: boolean;
+    /** Re-encrypt it under the stack's key (implies adopt): only when config asks explicitly. */
+    readonly reencrypt: boolean;
+}
+
+/** An existing KMS key named in `secretshare:key.existing`. */
+export interface ExistingKeySpec {
+    /** As config gave it: key ARN, key ID, alias name (alias/X) or alias ARN. */
+    readonly ref: string;
+    readonly form: "key-arn" | "key-id" | "alias-name" | "alias-arn";
+    /** Import the key into the stack (protected, retained on delete) instead of policy-only. */
+    readonly adopt: boolean;
 }
 
 export interface KeySettings {
@@ -53,6 +79,13 @@ export interface KeySettings {
     readonly deletionWindowInDays: number;
     readonly perSecret: boolean;
     readonly grantDescribeKey: boolean;
+    /** Set when the key already exists: only its key policy is written (or it is adopted). */
+    readonly existing?: ExistingKeySpec;
+    /**
+     * Principals that must keep kms:PutKeyPolicy in every key policy written (lock-out guard);
+     * absent or empty: the owner account root.
+     */
+    readonly admins?: readonly string[];
 }
 
 export interface SecretPolicySettings {

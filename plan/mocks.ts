@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { SEED_WORLD, describeKey, describeSecret, keyPolicyText, type ExistingWorld } from "./existingWorld";
 
 /**
  * Mocks for Pulumi's mock runtime that answer like AWS would: realistic ARNs and IDs, with the
@@ -47,8 +48,17 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     public readonly providers = new Map<string, ProviderInfo>();
     /** StackReference names that were read. */
     public readonly stackReads: string[] = [];
+    /** Existing resources the program read (`X.get(...)`), apart from what it registers. */
+    public readonly reads: RegisteredResource[] = [];
 
-    constructor(private readonly stacks: KnownStacks = {}) {}
+    /**
+     * `world`: the keys and secrets that exist before the program runs (see plan/existingWorld.ts);
+     * by default the seed's MyKey and MySecret, with foreign statements in their policies.
+     */
+    constructor(
+        private readonly stacks: KnownStacks = {},
+        public readonly world: ExistingWorld = SEED_WORLD,
+    ) {}
 
     /** The provider a resource was registered with; `provider` is "<urn>::<id>". */
     private providerOf(ref: string | undefined): ProviderInfo | undefined {
@@ -87,9 +97,26 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const str = (k: string) => (typeof inputs[k] === "string" ? inputs[k] : undefined);
         let id = `${args.name}-${hex(seed, 8)}`;
         let state: Record<string, unknown> = { ...inputs };
+        // A read of an existing key policy (aws.kms.KeyPolicy.get): an id and no inputs.
+        if (args.type === "aws:kms/keyPolicy:KeyPolicy" && args.id && inputs.policy === undefined) {
+            const policy = keyPolicyText(this.world, args.id);
+            if (policy === undefined) throw new Error(`reading KMS Key Policy (${args.id}): NotFoundException`);
+            const read = { keyId: args.id, policy, bypassPolicyLockoutSafetyCheck: false };
+            this.reads.push({
+                type: args.type,
+                name: args.name,
+                inputs,
+                state: read,
+                id: args.id,
+                provider,
+                custom: true,
+            });
+            return { id: args.id, state: read };
+        }
         switch (args.type) {
             case "aws:kms/key:Key": {
-                id = uuid(seed);
+                // An imported (adopted) key keeps its ID; a created one gets a new UUID.
+                id = args.id || uuid(seed);
                 state = { ...inputs, keyId: id, arn: `arn:${partition}:kms:${region}:${account}:key/${id}` };
                 break;
             }
@@ -100,7 +127,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             }
             case "aws:secretsmanager/secret:Secret": {
                 const name = str("name") ?? args.name;
-                id = `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-${suffix6(seed)}`;
+                // An imported (adopted) secret keeps its ARN.
+                id = args.id || `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-${suffix6(seed)}`;
                 state = { ...inputs, arn: id, name };
                 break;
             }
@@ -205,6 +233,28 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 return { name: provider?.region ?? "us-east-1", region: provider?.region ?? "us-east-1" };
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com" };
+            case "aws:kms/getKey:getKey": {
+                const region = provider?.region ?? "us-east-1";
+                const partition = region.startsWith("cn-")
+                    ? "aws-cn"
+                    : region.startsWith("us-gov-")
+                      ? "aws-us-gov"
+                      : "aws";
+                return describeKey(
+                    this.world,
+                    String((args.inputs as { keyId?: string }).keyId),
+                    provider?.accountId ?? "000000000000",
+                    region,
+                    partition,
+                );
+            }
+            case "aws:secretsmanager/getSecret:getSecret":
+                return describeSecret(
+                    this.world,
+                    args.inputs as { arn?: string; name?: string },
+                    provider?.accountId ?? "000000000000",
+                    provider?.region ?? "us-east-1",
+                );
             default:
                 return args.inputs as Record<string, unknown>;
         }

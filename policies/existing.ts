@@ -1,4 +1,15 @@
 import { SID_PREFIX, type PolicyDocument } from "./documents";
+import { LIMITS, measure, type SizeReport } from "./limits";
+import {
+    LockoutError,
+    PolicyReadError,
+    isOwnStatement,
+    lockedOutAdmins,
+    mergeOwnStatements,
+    parsePolicy,
+    requiredKeyAdmins,
+    type LiveDocument,
+} from "./merge";
 
 /**
  * Decisions about resources that exist before this program runs (the seed's "I already have an
@@ -221,4 +232,208 @@ export function resourceOrigins(owner: OriginConfig): Origins {
               : "policy-only";
     }
     return { keys, secrets };
+}
+
+// ---------------------------------------------------------------------------------------------
+// From live facts to the documents to write
+
+/** What DescribeKey and GetKeyPolicy said about the existing key. */
+export interface KeyFacts {
+    /** As config named it. */
+    readonly ref: string;
+    readonly arn: string;
+    /** The key ID (UUID or mrk-...). */
+    readonly keyId: string;
+    readonly keyManager: string;
+    readonly keyState: string;
+    readonly keyUsage?: string;
+    readonly keySpec?: string;
+    readonly description: string;
+    /** The stored key policy text (undefined when it was not read, e.g. an AWS managed key). */
+    readonly policy?: string;
+}
+
+/** What DescribeSecret said about an existing secret, and DescribeKey about its key. */
+export interface SecretFacts {
+    readonly name: string;
+    readonly arn: string;
+    /** "" or undefined: the AWS managed key aws/secretsmanager. */
+    readonly kmsKeyId?: string;
+    readonly description?: string;
+    /** The stored resource policy text ("" when it has none). */
+    readonly policy?: string;
+    /** The secret's KMS key resolved, when it has a customer managed one. */
+    readonly kmsKey?: { readonly arn: string; readonly keyManager: string };
+}
+
+export interface LiveFacts {
+    readonly key?: KeyFacts;
+    /** By secret name (config's name). */
+    readonly secrets: Readonly<Record<string, SecretFacts>>;
+}
+
+export interface ResolvedKey {
+    /** Layout key id ("shared"). */
+    readonly id: string;
+    readonly origin: "adopted" | "policy-only";
+    readonly arn: string;
+    readonly keyId: string;
+    /** "alias/<name>" when config named the key by alias. */
+    readonly alias?: string;
+    readonly description: string;
+    /** The document as it was read; undefined for none. */
+    readonly current?: LiveDocument;
+    /** The document to write: foreign statements kept, ours replaced. */
+    readonly policy: LiveDocument;
+}
+
+export interface ResolvedSecret {
+    readonly name: string;
+    readonly origin: "adopted" | "policy-only";
+    readonly arn: string;
+    /** The secret's KmsKeyId as read (kept as is when adopted without reencrypt). */
+    readonly kmsKeyId?: string;
+    readonly description?: string;
+    /** Put it under the stack's key (adopted, kmsKeyId managed). */
+    readonly reencrypt: boolean;
+    readonly current?: LiveDocument;
+    readonly policy: LiveDocument;
+}
+
+export interface ExistingResources {
+    /** By layout key id. */
+    readonly keys: Readonly<Record<string, ResolvedKey>>;
+    /** By secret name. */
+    readonly secrets: Readonly<Record<string, ResolvedSecret>>;
+    /** Sizes of the merged documents, checked against their limits. */
+    readonly sizes: readonly SizeReport[];
+}
+
+/** Minimal views of the config and layout that resolving needs. */
+export interface ResolveConfig {
+    readonly account: { readonly partition: string; readonly accountId: string };
+    readonly key: { readonly existing?: ExistingKeyRef; readonly admins?: readonly string[] };
+    readonly secrets: readonly { readonly name: string; readonly existing?: ExistingSecretRef }[];
+}
+interface ExistingKeyRef {
+    readonly ref: string;
+    readonly form: KeyRefForm;
+    readonly adopt: boolean;
+}
+interface ExistingSecretRef {
+    readonly ref: string;
+    readonly adopt: boolean;
+    readonly reencrypt: boolean;
+}
+export interface ResolveLayout {
+    readonly keys: readonly { readonly id: string; readonly policy: PolicyDocument }[];
+    readonly keyOf: Readonly<Record<string, string>>;
+    readonly secretPolicies: Readonly<Record<string, PolicyDocument>>;
+}
+
+/**
+ * Decides, from what AWS said, the documents to write into existing resources, and every
+ * reason not to: an AWS managed or unusable key, a secret under a key readers would not be
+ * granted, a key policy that would lock its administrators out, a merged document over its
+ * size limit. Returns all problems at once. Pure.
+ */
+export function resolveExisting(
+    owner: ResolveConfig,
+    layout: ResolveLayout,
+    facts: LiveFacts,
+): { resources: ExistingResources; problems: string[] } {
+    const problems: string[] = [];
+    const sizes: SizeReport[] = [];
+    const keys: Record<string, ResolvedKey> = {};
+    const secrets: Record<string, ResolvedSecret> = {};
+    const read = (text: string | undefined, what: string): LiveDocument | undefined => {
+        try {
+            return parsePolicy(text, what);
+        } catch (e) {
+            if (e instanceof PolicyReadError) {
+                problems.push(e.message);
+                return undefined;
+            }
+            throw e;
+        }
+    };
+    const sized = (what: string, doc: LiveDocument, limit: "keyPolicy" | "secretPolicy") => {
+        const report = measure(what, doc as unknown as PolicyDocument, limit);
+        sizes.push(report);
+        if (report.size > report.max) {
+            problems.push(
+                `${what} would be ${report.size} of ${report.max} ${LIMITS[limit].unit} with this program's statements added to the ` +
+                    `${doc.Statement.filter((s) => !isOwnStatement(s)).length} already there: remove statements nobody needs from it, or share fewer secrets/readers through it.`,
+            );
+        }
+    };
+
+    const ex = owner.key.existing;
+    let targetKeyArn: string | undefined;
+    if (ex && facts.key) {
+        const k = facts.key;
+        const layoutKey = layout.keys[0];
+        const problem = keyProblem(k);
+        if (problem) problems.push(`secretshare:key.existing = "${ex.ref}": ${problem}`);
+        else {
+            targetKeyArn = k.arn;
+            const what = `key policy of ${ex.ref}`;
+            const current = read(k.policy, `the ${what}`);
+            const policy = mergeOwnStatements(current, grantsForExistingKey(layoutKey.policy));
+            const admins = requiredKeyAdmins(owner.account.partition, owner.account.accountId, owner.key.admins);
+            const out = lockedOutAdmins(policy, admins);
+            if (out.length) problems.push(new LockoutError(ex.ref, out).message);
+            sized(what, policy, "keyPolicy");
+            keys[layoutKey.id] = {
+                id: layoutKey.id,
+                origin: ex.adopt ? "adopted" : "policy-only",
+                arn: k.arn,
+                keyId: k.keyId,
+                ...(ex.form === "alias-name" || ex.form === "alias-arn"
+                    ? { alias: ex.ref.slice(ex.ref.indexOf("alias/")) }
+                    : {}),
+                description: k.description,
+                ...(current && { current }),
+                policy,
+            };
+        }
+    }
+
+    owner.secrets.forEach((s, i) => {
+        const sx = s.existing;
+        const f = facts.secrets[s.name];
+        if (!sx || !f) return;
+        const where = `secretshare:secrets[${i}] (${s.name})`;
+        if (f.name !== s.name) {
+            problems.push(`${where}: ${sx.ref} is the secret ${f.name}; give that name, or the ARN alone`);
+            return;
+        }
+        const verdict = secretKeyVerdict({
+            secret: s.name,
+            kmsKeyId: f.kmsKeyId,
+            key: f.kmsKey,
+            targetKeyArn: ex ? targetKeyArn : undefined,
+            reencrypt: sx.reencrypt,
+        });
+        if (ex && !targetKeyArn) return; // the key itself was refused: nothing sound to compare with
+        if (!verdict.ok) {
+            problems.push(`${where}: ${verdict.message}`);
+            return;
+        }
+        const what = `resource policy of secret ${s.name}`;
+        const current = read(f.policy, `the ${what}`);
+        const policy = mergeOwnStatements(current, layout.secretPolicies[s.name]);
+        sized(what, policy, "secretPolicy");
+        secrets[s.name] = {
+            name: s.name,
+            origin: sx.adopt || sx.reencrypt ? "adopted" : "policy-only",
+            arn: f.arn,
+            ...(f.kmsKeyId && { kmsKeyId: f.kmsKeyId }),
+            ...(f.description !== undefined && { description: f.description }),
+            reencrypt: verdict.reencrypt,
+            ...(current && { current }),
+            policy,
+        };
+    });
+    return { resources: { keys, secrets, sizes }, problems };
 }

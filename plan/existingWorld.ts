@@ -1,0 +1,228 @@
+/**
+ * What already exists in AWS, for the mocks: existing KMS keys and secrets with the policies
+ * they had before this program ran, foreign statements included. `AwsMocks` answers the read
+ * calls from it (DescribeKey via aws:kms/getKey, DescribeSecret via
+ * aws:secretsmanager/getSecret, GetKeyPolicy via a `KeyPolicy.get` read), as AWS would.
+ */
+
+export interface ExistingKeyFixture {
+    /** arn:<partition>:kms:<region>:<account>:key/<key id> */
+    readonly arn: string;
+    /** "alias/<name>" entries pointing at the key. */
+    readonly aliases?: readonly string[];
+    /** "CUSTOMER" (default) or "AWS". */
+    readonly keyManager?: string;
+    /** "Enabled" by default. */
+    readonly keyState?: string;
+    readonly keyUsage?: string;
+    readonly keySpec?: string;
+    readonly description?: string;
+    /** The stored key policy: an object (stored pretty-printed, as the console does) or text. */
+    readonly policy: unknown;
+}
+
+export interface ExistingSecretFixture {
+    /** arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> */
+    readonly arn: string;
+    /** KmsKeyId as DescribeSecret gives it; absent: aws/secretsmanager. */
+    readonly kmsKeyId?: string;
+    readonly description?: string;
+    /** The stored resource policy (object or text); absent: none. */
+    readonly policy?: unknown;
+}
+
+export interface ExistingWorld {
+    readonly keys?: readonly ExistingKeyFixture[];
+    readonly secrets?: readonly ExistingSecretFixture[];
+}
+
+const text = (p: unknown): string => (typeof p === "string" ? p : JSON.stringify(p, null, 2));
+const fields = (arn: string) => {
+    const [, partition, , region, account, resource] = arn.split(":");
+    return { partition, region, account, resource: arn.split(":").slice(5).join(":") || resource };
+};
+
+/** The seed's primary account (111111111111, us-east-1): MyKey and MySecret, as the seed found them. */
+export const SEED_KEY_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+export const SEED_KEY_ARN = `arn:aws:kms:us-east-1:111111111111:key/${SEED_KEY_ID}`;
+export const SEED_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret-Xy12Ab";
+
+/**
+ * The key policy MyKey had: the console's default statements (account root, key
+ * administrators, key users) and another team's grant. None of them is this program's.
+ */
+export const SEED_KEY_POLICY = {
+    Version: "2012-10-17",
+    Id: "key-consolepolicy-3",
+    Statement: [
+        {
+            Sid: "Enable IAM User Permissions",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111111111111:root" },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        {
+            Sid: "Allow access for Key Administrators",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111111111111:role/KeyAdmin" },
+            Action: [
+                "kms:Create*",
+                "kms:Describe*",
+                "kms:Enable*",
+                "kms:List*",
+                "kms:Put*",
+                "kms:Update*",
+                "kms:Revoke*",
+                "kms:Disable*",
+                "kms:Get*",
+                "kms:Delete*",
+                "kms:TagResource",
+                "kms:UntagResource",
+                "kms:ScheduleKeyDeletion",
+                "kms:CancelKeyDeletion",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "Allow use of the key",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111111111111:role/AppServer" },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: "*",
+        },
+        {
+            Sid: "PaymentsTeamDecrypt",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::333333333333:root" },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+                ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/payments" },
+            },
+        },
+    ],
+};
+
+/** The resource policy MySecret had: an auditor and another team's read. */
+export const SEED_SECRET_POLICY = {
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Sid: "AuditorsDescribe",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111111111111:role/Auditor" },
+            Action: ["secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"],
+            Resource: "*",
+        },
+        {
+            Sid: "PaymentsTeamRead",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::333333333333:role/payments" },
+            Action: "secretsmanager:GetSecretValue",
+            Resource: "*",
+        },
+    ],
+};
+
+/** The seed's starting point; the mocks' default world. */
+export const SEED_WORLD: ExistingWorld = {
+    keys: [
+        {
+            arn: SEED_KEY_ARN,
+            aliases: ["alias/MyKey"],
+            description: "MyKey",
+            policy: SEED_KEY_POLICY,
+        },
+    ],
+    secrets: [{ arn: SEED_SECRET_ARN, kmsKeyId: SEED_KEY_ARN, description: "MySecret", policy: SEED_SECRET_POLICY }],
+};
+
+/** Answers DescribeKey (aws:kms/getKey) in one account and region, as the provider's data source does. */
+export function describeKey(
+    world: ExistingWorld,
+    keyId: string,
+    account: string,
+    region: string,
+    partition: string,
+): Record<string, unknown> {
+    const here = (world.keys ?? []).filter((k) => {
+        const f = fields(k.arn);
+        return f.account === account && f.region === region;
+    });
+    const id = (k: ExistingKeyFixture) => k.arn.slice(k.arn.indexOf(":key/") + 5);
+    const alias = keyId.includes("alias/") ? keyId.slice(keyId.indexOf("alias/")) : undefined;
+    let key = here.find((k) => k.arn === keyId || id(k) === keyId || (alias && (k.aliases ?? []).includes(alias)));
+    if (!key && alias === "alias/aws/secretsmanager") {
+        // Every account has this AWS managed key in every region where Secrets Manager was used.
+        key = {
+            arn: `arn:${partition}:kms:${region}:${account}:key/aaaaaaaa-0000-4000-8000-${account}`,
+            keyManager: "AWS",
+            description: "Default key that protects my Secrets Manager data when no other key is defined",
+            policy: {},
+        };
+    }
+    if (!key) {
+        throw new Error(
+            alias
+                ? `reading KMS Key (${keyId}): operation error KMS: DescribeKey, NotFoundException: Alias arn:${partition}:kms:${region}:${account}:${alias} is not found.`
+                : `reading KMS Key (${keyId}): operation error KMS: DescribeKey, NotFoundException: Key '${keyId.includes(":key/") ? keyId : `arn:${partition}:kms:${region}:${account}:key/${keyId}`}' does not exist`,
+        );
+    }
+    return {
+        id: id(key),
+        keyId,
+        arn: key.arn,
+        awsAccountId: account,
+        description: key.description ?? "",
+        enabled: (key.keyState ?? "Enabled") === "Enabled",
+        keyManager: key.keyManager ?? "CUSTOMER",
+        keyState: key.keyState ?? "Enabled",
+        keyUsage: key.keyUsage ?? "ENCRYPT_DECRYPT",
+        keySpec: key.keySpec ?? "SYMMETRIC_DEFAULT",
+        customerMasterKeySpec: key.keySpec ?? "SYMMETRIC_DEFAULT",
+        origin: "AWS_KMS",
+        multiRegion: id(key).startsWith("mrk-"),
+        region,
+    };
+}
+
+/** The stored key policy text of a key ID, or undefined when no such key is in the world. */
+export function keyPolicyText(world: ExistingWorld, keyId: string): string | undefined {
+    const key = (world.keys ?? []).find((k) => k.arn.endsWith(`:key/${keyId}`) || k.arn === keyId);
+    return key ? text(key.policy) : undefined;
+}
+
+/** Answers DescribeSecret + GetResourcePolicy (aws:secretsmanager/getSecret) in one account and region. */
+export function describeSecret(
+    world: ExistingWorld,
+    by: { arn?: string; name?: string },
+    account: string,
+    region: string,
+): Record<string, unknown> {
+    const nameOf = (arn: string) =>
+        fields(arn)
+            .resource.replace(/^secret:/, "")
+            .replace(/-[A-Za-z0-9]{6}$/, "");
+    const secret = (world.secrets ?? []).find((s) => {
+        const f = fields(s.arn);
+        if (f.account !== account || f.region !== region) return false;
+        return by.arn !== undefined ? s.arn === by.arn : nameOf(s.arn) === by.name;
+    });
+    if (!secret) {
+        throw new Error(
+            `reading Secrets Manager Secret (${by.arn ?? by.name}): operation error Secrets Manager: DescribeSecret, ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
+        );
+    }
+    return {
+        arn: secret.arn,
+        id: secret.arn,
+        name: nameOf(secret.arn),
+        description: secret.description ?? "",
+        kmsKeyId: secret.kmsKeyId ?? "",
+        policy: secret.policy === undefined ? "" : text(secret.policy),
+        tags: {},
+        region,
+    };
+}
