@@ -109,14 +109,20 @@ export async function main(
         return 0;
     }
     // A program that fails under the mock runtime leaves a second, unawaited rejection behind
-    // (the Stack resource's own registration); it carries the error this function reports.
+    // (the Stack resource's own registration) that carries the error reported below. A failure
+    // inside an Output (an `apply` that throws) arrives only this way: the run "succeeds", but
+    // like `pulumi preview`, the plan must then fail.
     let failure: unknown;
+    const strays: unknown[] = [];
     const stray = (reason: unknown) => {
-        if (reason !== failure && !isUserError(reason)) io.stderr(`unexpected: ${String(reason)}\n`);
+        if (reason !== failure) strays.push(reason);
     };
     process.on("unhandledRejection", stray);
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
     try {
         const planned = await plan({ dir: args.dir ?? io.cwd, stacks: args.stacks, ...extra });
+        await settle();
+        if (strays.length) return programFailed(strays, io);
         const access = await accessMatrix(planned);
         const report = { plan: planned, access };
         if (args.format === "json") io.stdout(JSON.stringify(toJson(report), null, 2) + "\n");
@@ -133,9 +139,16 @@ export async function main(
         return 3;
     } finally {
         // Let the stray rejection, if any, arrive before the handler goes.
-        await new Promise((resolve) => setImmediate(resolve));
+        await settle();
         process.off("unhandledRejection", stray);
     }
+}
+
+/** The program failed inside an Output: nothing it registered can be trusted. Exit code 2. */
+function programFailed(strays: readonly unknown[], io: Io): number {
+    const messages = [...new Set(strays.map((e) => (e instanceof Error ? e.message : String(e))))];
+    io.stderr(`error: the program failed under the mock runtime:\n${messages.map((m) => `  - ${m}`).join("\n")}\n`);
+    return 2;
 }
 
 if (require.main === module) {

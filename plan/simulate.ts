@@ -190,6 +190,8 @@ class Registered {
 
     constructor(stacks: readonly PlannedStack[]) {
         const managed = new Map<string, PolicyRef>();
+        const keyArnOf = new Map<string, string>();
+        const keyPolicyResources: { keyId: string; ref: PolicyRef }[] = [];
         const attachments: { account: string; kind: string; name: string; policyArn: string }[] = [];
         const identity = (account: string, kind: string, name: string) => {
             const k = identityKey(account, kind, name);
@@ -221,8 +223,20 @@ class Registered {
                         break;
                     }
                     case "aws:kms/key:Key":
-                        if (arn) this.keyPolicies.set(arn, { name: label(r), policy: parse(r.inputs.policy) });
+                        if (arn) {
+                            keyArnOf.set(str(r.state.keyId) ?? r.id, arn);
+                            if (r.inputs.policy !== undefined) {
+                                this.keyPolicies.set(arn, { name: label(r), policy: parse(r.inputs.policy) });
+                            }
+                        }
                         break;
+                    case "aws:kms/keyPolicy:KeyPolicy": {
+                        // The policy of a key this program does not create (or sets apart from it).
+                        const keyId = str(r.inputs.keyId);
+                        if (keyId)
+                            keyPolicyResources.push({ keyId, ref: { name: label(r), policy: parse(r.inputs.policy) } });
+                        break;
+                    }
                     case "aws:iam/user:User":
                     case "aws:iam/role:Role": {
                         const kind = r.type === "aws:iam/user:User" ? "user" : "role";
@@ -255,6 +269,10 @@ class Registered {
                     }
                 }
             }
+        }
+        for (const k of keyPolicyResources) {
+            const arn = k.keyId.startsWith("arn:") ? k.keyId : keyArnOf.get(k.keyId);
+            if (arn) this.keyPolicies.set(arn, k.ref);
         }
         for (const a of attachments) {
             const doc = managed.get(a.policyArn);
@@ -306,13 +324,15 @@ export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven
 
     for (const stack of plan.stacks) {
         const secretArns = (stack.outputs.secretArns ?? {}) as Record<string, string>;
+        const keyArns = (stack.outputs.keyArns ?? {}) as Record<string, string>;
         const grants = grantsOf(stack);
         const readerArns = new Set(grants.flatMap((g) => g.readers.map((r) => r.arn)));
         // Secrets encrypted by each key, to probe that a reader of one cannot decrypt another.
         const byKey = new Map<string, SecretInfo[]>();
-        for (const arn of Object.values(secretArns)) {
-            const s = reg.secrets.get(arn);
-            if (s?.keyArn) byKey.set(s.keyArn, [...(byKey.get(s.keyArn) ?? []), s]);
+        for (const [name, arn] of Object.entries(secretArns)) {
+            const keyArn = reg.secrets.get(arn)?.keyArn ?? keyArns[name];
+            const s = { name, arn, ...(keyArn && { keyArn }), stack: stack.name };
+            if (keyArn) byKey.set(keyArn, [...(byKey.get(keyArn) ?? []), s]);
         }
         const anonymousDone = new Set<string>();
 
@@ -320,9 +340,10 @@ export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven
             const secretArn = secretArns[secretName];
             const secret = reg.secrets.get(secretArn);
             const region = secretArn.split(":")[3];
-            const keyArn = secret?.keyArn ?? `(no key registered for ${secretName})`;
+            // An existing secret is not registered: its key is then the one the owner exports.
+            const keyArn = secret?.keyArn ?? keyArns[secretName] ?? `(no key for ${secretName})`;
             const secretPolicy = reg.secretPolicies.get(secretArn);
-            const keyPolicy = secret?.keyArn ? reg.keyPolicies.get(secret.keyArn) : undefined;
+            const keyPolicy = reg.keyPolicies.get(keyArn);
             const viaSecretsManager = {
                 "kms:ViaService": secretsManagerService(region),
                 "kms:EncryptionContext:SecretARN": secretArn,
@@ -395,7 +416,7 @@ export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven
                         });
                     }
                     // Another secret on the same key: the encryption context must stop the reader.
-                    const other = (secret?.keyArn ? (byKey.get(secret.keyArn) ?? []) : [])
+                    const other = (byKey.get(keyArn) ?? [])
                         .filter((s) => !reader.secrets.includes(s.name))
                         .sort((a, b) => a.name.localeCompare(b.name))[0];
                     if (other) {
