@@ -804,6 +804,9 @@ describe('program: single-stack mode ("all", examples/Pulumi.sandbox.yaml)', () 
 
     it("exports the owner's outputs and each reader's ARN", () => {
         expect(r.outputs.readerArns).to.deep.equal({ "secondary/Stuart": STUART });
+        // As the secondary stack exports them: the ARN and name of the one reader.
+        expect(r.outputs.userArn).to.equal(STUART);
+        expect(r.outputs.userName).to.equal("Stuart");
         expect(r.outputs.secretArn).to.equal(resource(r, SECRET, "share-MySecret").state.arn);
         expect(r.outputs.ownerAccountId).to.equal(PRIMARY_ACCOUNT);
     });
