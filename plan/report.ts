@@ -169,7 +169,7 @@ function contextText(c: CheckResult): string {
 }
 
 export function failures(access: AccessMatrix): string[] {
-    return access.checks.filter((c) => !c.ok).map((c) => `FAIL ${c.name}: ${c.reason ?? "not as expected"}`);
+    return access.checks.filter((c) => !c.ok).map((c) => `failed: ${c.name}: ${c.reason ?? "not as expected"}`);
 }
 
 export function summary(access: AccessMatrix): string {

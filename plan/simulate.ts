@@ -120,6 +120,10 @@ export async function simulate(request: SimulationRequest): Promise<SimulationOu
                       ),
                   ),
               ];
+    // Cross-account, a request with no resource policy at all is denied without a statement to name.
+    if (result.overallResult !== "Allowed" && !request.resourcePolicy && deniedBy.length === 0) {
+        deniedBy.push("no resource policy");
+    }
     return { decision: result.overallResult, context, ignoredContextKeys: ignored, deniedBy };
 }
 
