@@ -129,7 +129,7 @@ describe("simulate: the principal keys", () => {
         const outcome = await simulate({ ...read(STUART), resourcePolicy: secretPolicy([ROLE]) });
         expect(outcome.decision).to.equal("ImplicitlyDenied");
         expect(outcome.deniedBy).to.deep.equal(["resource policy"]);
-        const { resourcePolicy: _, ...withoutResourcePolicy } = read(STUART);
+        const withoutResourcePolicy: SimulationRequest = { ...read(STUART), resourcePolicy: undefined };
         const without = await simulate(withoutResourcePolicy);
         expect([without.decision, without.deniedBy]).to.deep.equal(["ImplicitlyDenied", ["no resource policy"]]);
     });
