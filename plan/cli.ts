@@ -1,3 +1,4 @@
+import { performance } from "perf_hooks";
 import { isUserError, plan, PlanError, type PlanOptions } from "./plan";
 import { isOk, toJson, toMarkdown, toText } from "./report";
 import { accessMatrix } from "./simulate";
@@ -119,15 +120,28 @@ export async function main(
     };
     process.on("unhandledRejection", stray);
     const settle = () => new Promise((resolve) => setImmediate(resolve));
+    // Where the time goes, for `npm run bench`: ms since the process started (module loading and
+    // compilation come before `main`), then each phase.
+    const timings: Record<string, number> = { load: performance.now() };
+    let lap = timings.load;
+    const phase = (name: string) => {
+        const now = performance.now();
+        timings[name] = now - lap;
+        lap = now;
+    };
     try {
         const planned = await plan({ dir: args.dir ?? io.cwd, stacks: args.stacks, ...extra });
         await settle();
         if (strays.length) return programFailed(strays, io);
+        phase("stacks");
         const access = await accessMatrix(planned);
+        phase("simulation");
         const report = { plan: planned, access };
         if (args.format === "json") io.stdout(JSON.stringify(toJson(report), null, 2) + "\n");
         else if (args.format === "markdown") io.stdout(toMarkdown(report));
         else io.stdout(toText(report));
+        phase("report");
+        if (process.env.SECRETSHARE_TIMINGS) io.stderr(`timings: ${JSON.stringify(timings)}\n`);
         return isOk(access) ? 0 : 1;
     } catch (e) {
         failure = e;
