@@ -19,9 +19,9 @@ type LintResult = Awaited<ReturnType<typeof runLint>>[number];
 
 /**
  * The pins, each a full commit SHA seen for that release tag in several unrelated public
- * repositories' workflows (see docs/ci-setup.md, "Pinned actions"). All run on Node 24: GitHub
- * removed Node 20 from its runners in September 2026, and configure-aws-credentials v4 and v5
- * still declare node20.
+ * repositories' workflows (see docs/ci-setup.md, "Pinned actions"). Each is a release that
+ * declares the Node 24 runtime: GitHub deprecated Node 20 for actions, and
+ * configure-aws-credentials v4 and v5 still declare node20.
  */
 const PINS: Record<string, { sha: string; version: string }> = {
     "actions/checkout": { sha: "d23441a48e516b6c34aea4fa41551a30e30af803", version: "v6.1.0" },
