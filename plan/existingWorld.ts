@@ -36,6 +36,12 @@ export interface ExistingWorld {
     readonly secrets?: readonly ExistingSecretFixture[];
 }
 
+/**
+ * An invoke failure as the engine reports it: the SDK rebuilds the error from the gRPC
+ * `details` field (runtime/invoke.js), so a plain Error would arrive with no message.
+ */
+const awsError = (message: string) => Object.assign(new Error(message), { details: message });
+
 const text = (p: unknown): string => (typeof p === "string" ? p : JSON.stringify(p, null, 2));
 const fields = (arn: string) => {
     const [, partition, , region, account, resource] = arn.split(":");
@@ -164,7 +170,7 @@ export function describeKey(
         };
     }
     if (!key) {
-        throw new Error(
+        throw awsError(
             alias
                 ? `reading KMS Key (${keyId}): operation error KMS: DescribeKey, NotFoundException: Alias arn:${partition}:kms:${region}:${account}:${alias} is not found.`
                 : `reading KMS Key (${keyId}): operation error KMS: DescribeKey, NotFoundException: Key '${keyId.includes(":key/") ? keyId : `arn:${partition}:kms:${region}:${account}:key/${keyId}`}' does not exist`,
@@ -211,7 +217,7 @@ export function describeSecret(
         return by.arn !== undefined ? s.arn === by.arn : nameOf(s.arn) === by.name;
     });
     if (!secret) {
-        throw new Error(
+        throw awsError(
             `reading Secrets Manager Secret (${by.arn ?? by.name}): operation error Secrets Manager: DescribeSecret, ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
         );
     }
