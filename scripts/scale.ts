@@ -27,12 +27,14 @@ export interface Shape {
     readonly accounts: number;
     /** One KMS key per secret instead of one per owner stack (needed when the shared key policy would not fit). */
     readonly keyPerSecret?: boolean;
+    /** false: `secretshare:watch.enabled: false` (no CloudTrail alert resources), to time the share alone. */
+    readonly watch?: boolean;
 }
 
 /**
  * The shapes of issue 4. 500x50x10 uses a key per secret: with one shared key its key policy
- * would have to name 500 secret ARN patterns in groups (about 54 KB against 32,768 bytes, see
- * scripts/capacity.ts), which the layout refuses before deploying.
+ * would name its 500 secret ARN patterns in 50 groups, 69,767 bytes against 32,768, which the
+ * layout refuses before deploying (100x20x5 fits one key: 20,146 bytes).
  */
 export const SHAPES: readonly Shape[] = [
     { secrets: 1, readers: 1, accounts: 1 },
@@ -70,15 +72,16 @@ export interface GeneratedSet {
 }
 
 export function label(shape: Shape): string {
-    return `${shape.secrets}x${shape.readers}x${shape.accounts}`;
+    return `${shape.secrets}x${shape.readers}x${shape.accounts}${shape.watch === false ? "-nowatch" : ""}`;
 }
 
+/** "100x20x5", or "100x20x5-nowatch" for the same without watch resources. */
 export function parseShape(text: string): Shape {
-    const m = /^(\d+)x(\d+)x(\d+)$/.exec(text);
-    if (!m) throw new Error(`--shape ${text}: expected <secrets>x<readers>x<accounts>, e.g. 100x20x5`);
+    const m = /^(\d+)x(\d+)x(\d+)(-nowatch)?$/.exec(text);
+    if (!m) throw new Error(`--shape ${text}: expected <secrets>x<readers>x<accounts>[-nowatch], e.g. 100x20x5`);
     const [secrets, readers, accounts] = [m[1], m[2], m[3]].map(Number);
     const known = SHAPES.find((s) => s.secrets === secrets && s.readers === readers && s.accounts === accounts);
-    return known ?? { secrets, readers, accounts };
+    return { ...(known ?? { secrets, readers, accounts }), ...(m[4] && { watch: false }) };
 }
 
 const pad = (n: number, width = 4) => n.toString().padStart(width, "0");
@@ -153,6 +156,7 @@ export function generate(shape: Shape): GeneratedSet {
         "secretshare:key": { alias: "platform-secrets", ...(shape.keyPerSecret && { perSecret: true }) },
         "secretshare:consumers": consumers,
         "secretshare:secrets": secrets,
+        ...(shape.watch === false && { "secretshare:watch": { enabled: false } }),
     });
     const consumerStacks = Array.from({ length: shape.accounts }, (_, a) =>
         stack(accountName(a), {
@@ -260,6 +264,8 @@ function measure(shapes: readonly Shape[], runs: number): void {
                 ["-r", "ts-node/register/transpile-only", __filename, "--run", label(shape)],
                 {
                     cwd: path.resolve(__dirname, ".."),
+                    // SWC instead of TypeScript to transpile, as `npm start` does (ts-node --swc).
+                    env: { ...process.env, TS_NODE_SWC: "true" },
                     encoding: "utf8",
                     maxBuffer: 1 << 26,
                     stdio: ["ignore", "pipe", "ignore"],
@@ -298,6 +304,9 @@ async function main(argv: readonly string[]): Promise<void> {
         else throw new Error(`unknown argument ${argv[i]}; ${usage}`);
     }
     if (run) {
+        // As plan/cli.ts does: without source-map-support's mapping of every `new Error().stack`
+        // that Pulumi takes per resource and promise, which dominates a large run's CPU profile.
+        delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
         // One shape in this process; the last stdout line is the JSON report.
         console.log(JSON.stringify(await runSet(generate(parseShape(run)))));
         return;
