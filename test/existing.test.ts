@@ -1,3 +1,4 @@
+import type { ResourceOptions } from "@pulumi/pulumi";
 import { expect } from "chai";
 import { parseConfig } from "../config";
 import {
@@ -58,7 +59,8 @@ const primary = (overrides: Record<string, unknown> = {}, world: ExistingWorld =
 
 const doc = (r: StackRun, type: string, name: string) => policyOf(resource(r, type, name));
 /** The options a resource was registered with (`import` is a custom resource option). */
-const optionsOf = (r: StackRun, type: string, name: string) => r.options.get(`${type}::${name}`);
+const optionsOf = (r: StackRun, type: string, name: string): (ResourceOptions & { import?: string }) | undefined =>
+    r.options.get(`${type}::${name}`);
 const sids = (d: { Statement: Record<string, unknown>[] }) => d.Statement.map((s) => s.Sid);
 const ours = (d: { Statement: Record<string, unknown>[] }) =>
     d.Statement.filter((s) => typeof s.Sid === "string" && s.Sid.startsWith(SID_PREFIX));
