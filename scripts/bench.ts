@@ -204,6 +204,11 @@ function main(argv: readonly string[]): number {
     const info = machine();
     log(`secretshare bench, ${info.date}`);
     log(`machine: ${info.cpu}, ${info.memory}, ${info.os}, Node ${info.node}, load average ${info.load}`);
+    if (os.loadavg()[0] > os.cpus().length) {
+        log(
+            "note: the machine is busy (load average above its CPU count): wall times are inflated; CPU times are steadier",
+        );
+    }
     log(`runs: ${args.runs} per row (plus one warm-up run), whole processes; median wall [min-max], CPU, peak RSS\n`);
     try {
         args.dirs.forEach((dir, i) => {
