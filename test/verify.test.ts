@@ -13,7 +13,7 @@ import {
     SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import {
     HELP,
@@ -40,9 +40,10 @@ const USERNAME = "Alice-7f3a9c";
 const PASSWORD = "pw-4d1e8b2a6c0f9e73";
 const VALUE = JSON.stringify({ username: USERNAME, password: PASSWORD });
 
-const sm = mockClient(SecretsManagerClient);
-const sts = mockClient(STSClient);
-const aa = mockClient(AccessAnalyzerClient);
+// Mocked only while these tests run (before/after below), so no other spec file sees them.
+let sm: AwsClientStub<SecretsManagerClient>;
+let sts: AwsClientStub<STSClient>;
+let aa: AwsClientStub<AccessAnalyzerClient>;
 
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: {} });
 const denied = (message: string) => awsError("AccessDeniedException", message);
@@ -89,6 +90,9 @@ describe("npm run verify", function () {
     let dir: string;
 
     before(async () => {
+        sm = mockClient(SecretsManagerClient);
+        sts = mockClient(STSClient);
+        aa = mockClient(AccessAnalyzerClient);
         primary = await run("primary");
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-verify-"));
         outputsFile = path.join(dir, "outputs.json");
@@ -102,7 +106,12 @@ describe("npm run verify", function () {
             "share-MySecret-policy",
         ).inputs.policy as string;
     });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        sm.restore();
+        sts.restore();
+        aa.restore();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     beforeEach(() => {
         sm.reset();
