@@ -34,6 +34,8 @@ const APPS = "222222222222";
 const DATA = "333333333333";
 const OWNER_STACK = "platform";
 const OWNER_REF = `organization/secretshare/${OWNER_STACK}`;
+/** Runs of the whole program under the mock runtime: a guard against a hang, not a timing. */
+const PROGRAM_TIMEOUT = 120_000;
 
 const KEY = "aws:kms/key:Key";
 const SECRET = "aws:secretsmanager/secret:Secret";
@@ -171,7 +173,7 @@ describe("packing: the secret resource policy at 20,480 characters", () => {
         expect(message).to.include("resource policy of secret db would be");
         expect(message).to.include("over the 20,480 AWS allows for a secret resource policy");
         expect(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")).to.deep.equal([]);
-    });
+    }).timeout(PROGRAM_TIMEOUT);
 });
 
 describe("packing: the key policy at 32,768 bytes", () => {
@@ -320,7 +322,7 @@ describe("packing: identity policies (user 2,048 and role 10,240 inline, then ma
         const attachment = resource(apps, USER_ATTACHMENT, "apps-reader-read-1");
         expect(attachment.inputs).to.deep.equal({ user: "reader", policyArn: policy.state.arn });
         expect(resource(apps, USER, "apps-reader").inputs.name).to.equal("reader");
-    });
+    }).timeout(PROGRAM_TIMEOUT);
 
     it("a managed policy of exactly 6,144 characters holds its secrets; one character more moves one on", () => {
         const q = largest(
@@ -458,7 +460,7 @@ describe("packing: ordering stability", () => {
         const a = await runStack({ stack: OWNER_STACK, config: set.owner.config });
         const b = await runStack({ stack: OWNER_STACK, config: shuffledOwner(set, 7) });
         expect(view(b)).to.equal(view(a));
-    });
+    }).timeout(PROGRAM_TIMEOUT);
 });
 
 describe("packing: the key policy's Decrypt statements bind each reader to exactly its secrets", () => {
@@ -535,7 +537,7 @@ describe("packing: the key policy's Decrypt statements bind each reader to exact
         expect(decryptStatements(layout)).to.deep.equal(Array(5).fill([3, 2]));
         expect(checks).to.equal(50);
         expect(wrong).to.deep.equal([]);
-    });
+    }).timeout(PROGRAM_TIMEOUT);
 
     it("grouped by reader (a chain: A reads s1 s2, B reads s2 s3)", async () => {
         const spec: Spec = {
@@ -596,7 +598,8 @@ describe("packing: consumer stacks", () => {
     let apps: StackRun;
     let data: StackRun;
 
-    before(async () => {
+    before(async function () {
+        this.timeout(PROGRAM_TIMEOUT);
         owner = await runStack({ stack: OWNER_STACK, config: stackConfig(ownerValues(spec)) });
         apps = await runStack({
             stack: "apps",
