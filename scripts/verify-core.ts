@@ -635,6 +635,12 @@ export async function verify(argv: readonly string[], deps: Deps): Promise<numbe
         }
     }
 
+    if (targets.length === 0) {
+        report.line("FAIL", "nothing to check: the owner grants this consumer none of the secrets named", [
+            `named: ${all.map((t) => t.name).join(", ")}`,
+        ]);
+    }
+
     // --- the owner (optional)
     const ownerSource: CredentialSource = {
         label: "owner",
