@@ -236,6 +236,9 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
 }
 const code = (s: string) => (s ? `\`${s.replace(/`/g, "'")}\`` : "");
 
+/** Above this many checks, the Markdown form lists only the failing ones. */
+export const MARKDOWN_ROWS = 300;
+
 export function toMarkdown(report: Report): string {
     const { plan, access } = report;
     const ok = isOk(access);
@@ -248,15 +251,45 @@ export function toMarkdown(report: Report): string {
     const failed = failures(access);
     if (failed.length) out.push("", "### Failures", "", ...failed.map((f) => `- ${f}`));
     out.push("", "### Access matrix", "");
-    out.push(
-        mdTable(
-            ["", "secret", "principal", "action", "context", "expected", "decision"],
-            access.checks.map((c) => {
-                const [mark, ...rest] = accessRow(c);
-                return [mark === "ok" ? "✅" : "❌", rest[0], rest[1], code(rest[2]), code(rest[3]), rest[4], rest[5]];
-            }),
-        ),
-    );
+    // A PR comment holds 65,536 characters: past a few hundred rows, the failures (above) and
+    // a count per secret; the whole matrix stays in --json and the text form.
+    const rows = access.checks.length <= MARKDOWN_ROWS ? access.checks : access.checks.filter((c) => !c.ok);
+    if (rows.length < access.checks.length) {
+        const bySecret = new Map<string, { checks: number; ok: number }>();
+        for (const c of access.checks) {
+            const n = bySecret.get(c.secret) ?? { checks: 0, ok: 0 };
+            bySecret.set(c.secret, { checks: n.checks + 1, ok: n.ok + (c.ok ? 1 : 0) });
+        }
+        out.push(
+            `${access.checks.length} checks: the failing ones below, and a count per secret ` +
+                "(the whole matrix: `npm start -- --json`).",
+            "",
+            mdTable(
+                ["secret", "checks", "as expected"],
+                [...bySecret].map(([secret, n]) => [secret, String(n.checks), String(n.ok)]),
+            ),
+            "",
+        );
+    }
+    if (rows.length) {
+        out.push(
+            mdTable(
+                ["", "secret", "principal", "action", "context", "expected", "decision"],
+                rows.map((c) => {
+                    const [mark, ...rest] = accessRow(c);
+                    return [
+                        mark === "ok" ? "✅" : "❌",
+                        rest[0],
+                        rest[1],
+                        code(rest[2]),
+                        code(rest[3]),
+                        rest[4],
+                        rest[5],
+                    ];
+                }),
+            ),
+        );
+    }
     for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     for (const s of plan.stacks) {
         out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");

@@ -5,6 +5,8 @@ import * as path from "path";
 import { expect } from "chai";
 import { dependencyOrder, PlanError } from "../plan/plan";
 import { parseArgs } from "../plan/cli";
+import { MARKDOWN_ROWS, toMarkdown } from "../plan/report";
+import type { CheckResult } from "../plan/simulate";
 import { SECURE_PLACEHOLDER } from "../plan/stackFiles";
 import { ROOT } from "./mocks";
 import { committed, plan, planJson, tempProject, type JsonReport, type Outcome } from "./planHelpers";
@@ -470,5 +472,42 @@ describe("npm start as a process", function () {
         expect(out.status).to.equal(2);
         expect(out.stderr).to.match(/^error: unknown stack "nope"/m);
         expect(out.stderr).not.to.match(/^\s+at /m);
+    });
+});
+
+describe("npm start --markdown with many checks", () => {
+    it("lists only the failing checks and a count per secret past MARKDOWN_ROWS", () => {
+        const check = (i: number, ok: boolean): CheckResult => ({
+            name: `S${i % 3}: r${i} GetSecretValue AWSCURRENT`,
+            secret: `S${i % 3}`,
+            who: `acct/r${i}`,
+            principal: `arn:aws:iam::222222222222:user/r${i}`,
+            action: "secretsmanager:GetSecretValue",
+            resource: "arn:aws:secretsmanager:us-east-1:111111111111:secret:S-AbCdEf",
+            context: { "secretsmanager:VersionStage": "AWSCURRENT" },
+            identityPolicies: [],
+            expected: "Allowed",
+            decision: ok ? "Allowed" : "ImplicitlyDenied",
+            outcome: {
+                decision: ok ? "Allowed" : "ImplicitlyDenied",
+                context: {},
+                ignoredContextKeys: [],
+                deniedBy: [],
+            },
+            ok,
+            ...(!ok && { reason: "expected Allowed, got ImplicitlyDenied" }),
+        });
+        const checks = Array.from({ length: MARKDOWN_ROWS + 1 }, (_, i) => check(i, i !== 7));
+        const md = toMarkdown({
+            plan: { project: "p", dir: "/", stacks: [], unplanned: [] },
+            access: { checks, notProven: [] },
+        });
+        expect(md).to.include(`${MARKDOWN_ROWS + 1} checks: the failing ones below, and a count per secret`);
+        expect(md).to.include("| S0 | 101 | 101 |\n| S1 | 100 | 99 |\n| S2 | 100 | 100 |");
+        expect(md.split("\n").filter((l) => l.startsWith("| ❌ |"))).to.deep.equal([
+            "| ❌ | S1 | acct/r7 | `secretsmanager:GetSecretValue` | `VersionStage=AWSCURRENT` | Allowed | ImplicitlyDenied |",
+        ]);
+        expect(md.split("\n").filter((l) => l.startsWith("| ✅ |"))).to.deep.equal([]);
+        expect(md).to.include("- failed: S1: r7 GetSecretValue AWSCURRENT: expected Allowed, got ImplicitlyDenied");
     });
 });
