@@ -189,7 +189,9 @@ export const existingSecret = z
                         "expected <consumer account name>/<user or role name>, e.g. secondary/Stuart",
                     ),
             )
-            .min(1, "expected at least one reader: a secret nobody reads needs no sharing"),
+            // An empty list is allowed here: it is how sharing an existing secret is revoked
+            // (its policy is retained on delete, so leaving config would keep our statements).
+            .default([]),
         /** Import the secret into the stack (protected, retained on delete) instead of policy-only. */
         adopt: z.boolean().default(false),
         /** Re-encrypt it under the stack's key; implies adopt. Never done unless asked. */

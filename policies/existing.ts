@@ -313,7 +313,11 @@ export interface ExistingResources {
 export interface ResolveConfig {
     readonly account: { readonly partition: string; readonly accountId: string };
     readonly key: { readonly existing?: ExistingKeyRef; readonly admins?: readonly string[] };
-    readonly secrets: readonly { readonly name: string; readonly existing?: ExistingSecretRef }[];
+    readonly secrets: readonly {
+        readonly name: string;
+        readonly readers: readonly string[];
+        readonly existing?: ExistingSecretRef;
+    }[];
 }
 interface ExistingKeyRef {
     readonly ref: string;
@@ -422,7 +426,18 @@ export function resolveExisting(
         }
         const what = `resource policy of secret ${s.name}`;
         const current = read(f.policy, `the ${what}`);
-        const policy = mergeOwnStatements(current, layout.secretPolicies[s.name]);
+        // No readers left: all of ours go, the foreign statements stay (revoking the share).
+        const mine = s.readers.length
+            ? layout.secretPolicies[s.name]
+            : { Version: "2012-10-17" as const, Statement: [] };
+        const policy = mergeOwnStatements(current, mine);
+        if (policy.Statement.length === 0) {
+            problems.push(
+                `${where}: its resource policy would be left with no statement (AWS refuses an empty policy). ` +
+                    `Delete it (aws secretsmanager delete-resource-policy --secret-id ${f.arn}), then remove the secret from secretshare:secrets.`,
+            );
+            return;
+        }
         sized(what, policy, "secretPolicy");
         secrets[s.name] = {
             name: s.name,

@@ -612,6 +612,57 @@ describe("existing resources: re-running and changing the config", () => {
     });
 });
 
+describe("existing resources: revoking the share of an existing secret", () => {
+    it("readers: [] removes all of our statements from the key and the secret, keeping every foreign one", async () => {
+        const first = await primary();
+        const revoked = await primary(
+            {
+                "secretshare:secrets": [
+                    { name: "MySecret", existing: true, readers: [] },
+                    { name: "Other", username: "bob", readers: ["secondary/Stuart"] },
+                ],
+            },
+            worldAfter(first, SEED_WORLD),
+        );
+        expect(doc(revoked, SECRET_POLICY, "share-MySecret-policy").Statement).to.deep.equal(
+            SEED_SECRET_POLICY.Statement,
+        );
+        const key = doc(revoked, KEY_POLICY, "share-key-policy");
+        expect(key.Statement.slice(0, 4)).to.deep.equal(SEED_KEY_POLICY.Statement);
+        expect(JSON.stringify(ours(key))).not.to.include("secret:MySecret-");
+        expect(JSON.stringify(ours(key))).to.include("secret:Other-");
+        expect(revoked.outputs.grants).to.deep.equal({
+            secondary: {
+                accountId: "222222222222",
+                readers: [{ kind: "user", name: "Stuart", path: "/", existing: true, arn: STUART, secrets: ["Other"] }],
+            },
+        });
+    });
+
+    it("refuses to leave a secret with an empty resource policy, and says how to remove it", async () => {
+        // The secret's policy holds nothing but what an earlier run of this program wrote.
+        const written = doc(await primary(), SECRET_POLICY, "share-MySecret-policy");
+        const onlyOurs: ExistingWorld = {
+            ...SEED_WORLD,
+            secrets: [{ ...SEED_WORLD.secrets![0], policy: { Version: "2012-10-17", Statement: ours(written) } }],
+        };
+        const message = await errorOf(() =>
+            primary(
+                {
+                    "secretshare:secrets": [
+                        { name: "MySecret", existing: true, readers: [] },
+                        { name: "Other", username: "bob", readers: ["secondary/Stuart"] },
+                    ],
+                },
+                onlyOurs,
+            ),
+        );
+        expect(message).to.include(
+            `secretshare:secrets[0] (MySecret): its resource policy would be left with no statement (AWS refuses an empty policy). Delete it (aws secretsmanager delete-resource-policy --secret-id ${SEED_SECRET_ARN}), then remove the secret from secretshare:secrets.`,
+        );
+    });
+});
+
 describe("existing resources: refusals at run time", () => {
     const lockedWorld: ExistingWorld = {
         ...SEED_WORLD,
