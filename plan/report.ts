@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
@@ -54,7 +55,7 @@ export function toJson(report: Report): unknown {
         summary: { checks: access.checks.length, asExpected: access.checks.length - failed, failed },
         stacks: plan.stacks.map((s) => ({
             name: s.name,
-            file: s.file,
+            file: path.relative(plan.dir, s.file),
             mode: s.mode ?? null,
             reads: s.reference ? { reference: s.reference.name, stack: s.reference.stack } : null,
             placeholders: s.placeholders,

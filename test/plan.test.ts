@@ -145,9 +145,14 @@ describe("npm start: the plan of the committed stacks", () => {
 
     it("runs primary before secondary, whose StackReference yields primary's planned exports", () => {
         const { report } = seed;
-        expect(report.stacks.map((s) => [s.name, s.mode, s.reads])).to.deep.equal([
-            ["primary", "owner", null],
-            ["secondary", "consumer", { reference: "organization/secretshare/primary", stack: "primary" }],
+        expect(report.stacks.map((s) => [s.name, s.file, s.mode, s.reads])).to.deep.equal([
+            ["primary", "Pulumi.primary.yaml", "owner", null],
+            [
+                "secondary",
+                "Pulumi.secondary.yaml",
+                "consumer",
+                { reference: "organization/secretshare/primary", stack: "primary" },
+            ],
         ]);
         const [primary, secondary] = report.stacks;
         const userPolicy = secondary.resources.find((r) => r.type === "aws:iam/userPolicy:UserPolicy");

@@ -31,6 +31,7 @@ export interface JsonReport {
     summary: { checks: number; asExpected: number; failed: number };
     stacks: {
         name: string;
+        file: string;
         mode: string | null;
         reads: { reference: string; stack: string } | null;
         placeholders: string[];
