@@ -79,7 +79,7 @@ export = async (): Promise<Record<string, unknown>> => {
     const watch = ownerWatch(
         config,
         layout,
-        { secretArns: owner.secretArns, keyArns: owner.keyArns },
+        { secretArnOf: owner.secretArnOf, keyArnOf: owner.keyArnOf },
         { provider: ownerProvider },
     );
     if (watch) outputs.watch = watch;

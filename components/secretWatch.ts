@@ -21,15 +21,12 @@ export interface SecretWatchArgs {
     /** The account that owns the watched resources; only its EventBridge may publish alerts. */
     readonly accountId: string;
     /**
-     * The rules, built by `ownerWatchRules` / `consumerWatchRules` once the watched ARNs are
-     * known (an Output, since secret and key ARNs exist only after deploy).
+     * The rules by id (`<call>-<n>`), built by `ownerWatchRules` / `consumerWatchRules`. The ids
+     * are known before deploy, so one EventBridge rule is registered per id; each rule's content
+     * may be an Output that waits only for the ARNs that rule selects. (An Output of all rules
+     * would make every rule depend on every secret and key: quadratic at hundreds of secrets.)
      */
-    readonly rules: pulumi.Input<WatchRule[]>;
-    /**
-     * The ids of those rules (`<call>-<n>`), known before deploy: one EventBridge rule resource
-     * is registered per id, so the resource graph does not wait for ARNs.
-     */
-    readonly ruleIds: readonly string[];
+    readonly rules: Readonly<Record<string, pulumi.Input<WatchRule>>>;
     readonly subscribers: readonly WatchSubscriber[];
     /** Deletion window of the alert key, in days (7 to 30). */
     readonly keyDeletionWindowInDays?: number;
@@ -73,14 +70,9 @@ export class SecretWatch extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const rules = pulumi.output(args.rules);
         const ruleArns: Record<string, pulumi.Output<string>> = {};
-        for (const id of args.ruleIds) {
-            const rule = rules.apply((all) => {
-                const r = all.find((x) => x.id === id);
-                if (!r) throw new Error(`watch rule ${id} was announced but not built`);
-                return r;
-            });
+        for (const [id, input] of Object.entries(args.rules)) {
+            const rule = pulumi.output(input) as pulumi.Output<WatchRule>;
             const eventRule = new aws.cloudwatch.EventRule(
                 `${name}-${id}`,
                 {
@@ -175,49 +167,72 @@ export function ownerWatch(
     config: OwnerStackConfig,
     layout: OwnerLayout,
     arns: {
-        secretArns: pulumi.Input<Record<string, string>>;
-        keyArns: pulumi.Input<Record<string, string>>;
+        /** ARN of each secret, by name (the SecretOwner's `secretArnOf`). */
+        secretArnOf: Readonly<Record<string, pulumi.Input<string>>>;
+        /** ARN of each key, by key id (the SecretOwner's `keyArnOf`). */
+        keyArnOf: Readonly<Record<string, pulumi.Input<string>>>;
     },
     opts: pulumi.ComponentResourceOptions,
 ): WatchOutputs | undefined {
     const settings = watchSettings(config.watch);
     if (!settings.enabled) return undefined;
     const { partition, region, accountId } = config.owner.account;
-    const build = (secretArn: (name: string) => string, keyArn: (i: number) => string) =>
-        ownerWatchRules(
+    const keyIndex = new Map(layout.keys.map((k, i) => [k.id, i]));
+    // Rules for a subset of the secrets (and the keys that encrypt them).
+    const build = (names: readonly string[], secretArn: (name: string) => string, keyArn: (id: string) => string) => {
+        const wanted = new Set(names);
+        const keyIds = new Set(names.map((n) => layout.keyOf[n]));
+        return ownerWatchRules(
             {
                 partition,
                 region,
                 accountId,
-                secrets: config.owner.secrets.map((s) => ({
-                    name: s.name,
-                    arn: secretArn(s.name),
-                    keyId: layout.keyOf[s.name],
-                })),
-                keys: layout.keys.map((k, i) => ({ id: k.id, alias: k.alias, arn: keyArn(i) })),
+                secrets: config.owner.secrets
+                    .filter((s) => wanted.has(s.name))
+                    .map((s) => ({ name: s.name, arn: secretArn(s.name), keyId: layout.keyOf[s.name] })),
+                keys: layout.keys
+                    .filter((k) => keyIds.has(k.id))
+                    .map((k) => ({ id: k.id, alias: k.alias, arn: keyArn(k.id) })),
             },
             config.stack,
         );
+    };
+    const placeholderSecret = (n: string) => placeholderSecretArn(partition, region, accountId, n);
+    const placeholderKey = (id: string) => placeholderKeyArn(partition, region, accountId, keyIndex.get(id) ?? 0);
     // Placeholders have the real ARNs' length, so the planned rules split exactly as the real ones.
     const planned = build(
-        (n) => placeholderSecretArn(partition, region, accountId, n),
-        (i) => placeholderKeyArn(partition, region, accountId, i),
+        config.owner.secrets.map((s) => s.name),
+        placeholderSecret,
+        placeholderKey,
     );
-    const rules = pulumi
-        .all([pulumi.output(arns.secretArns), pulumi.output(arns.keyArns)])
-        .apply(([secretArns, keyArns]) =>
-            build(
-                (n) => secretArns[n],
-                (i) => keyArns[layout.keys[i].secrets[0]],
-            ),
-        );
+    // Each rule is rebuilt from the ARNs it selects alone: its group fitted one rule in the full
+    // build, so it fits one rule again, and the rule depends on those secrets and keys only.
+    const rules: Record<string, pulumi.Output<WatchRule>> = {};
+    for (const p of planned) {
+        const keyRule = p.call.service === "kms";
+        const keyIds = [...new Set(p.secrets.map((n) => layout.keyOf[n]))];
+        rules[p.id] = pulumi
+            .all([
+                // A key rule's pattern names keys only: it need not wait for the secrets.
+                pulumi.all(keyRule ? {} : Object.fromEntries(p.secrets.map((n) => [n, arns.secretArnOf[n]]))),
+                pulumi.all(Object.fromEntries(keyIds.map((k) => [k, arns.keyArnOf[k]]))),
+            ])
+            .apply(([secretArns, keyArns]) => {
+                const built = build(
+                    p.secrets,
+                    (n) => (keyRule ? placeholderSecret(n) : secretArns[n]),
+                    (k) => keyArns[k],
+                ).filter((r) => r.call.call === p.call.call);
+                if (built.length !== 1) throw new Error(`watch rule ${p.id}: expected one rule, built ${built.length}`);
+                return { ...built[0], id: p.id };
+            });
+    }
     const watch = new SecretWatch(
         "watch",
         {
             partition,
             accountId,
             rules,
-            ruleIds: planned.map((r) => r.id),
             subscribers: settings.subscribers,
             keyDeletionWindowInDays: config.owner.key.deletionWindowInDays,
         },
@@ -249,8 +264,7 @@ export function consumerWatch(
         {
             partition: account.partition,
             accountId: account.accountId,
-            rules,
-            ruleIds: rules.map((r) => r.id),
+            rules: Object.fromEntries(rules.map((r) => [r.id, r])),
             subscribers: s.subscribers,
         },
         { provider },

@@ -28,6 +28,7 @@ import {
     run,
     SECONDARY_ACCOUNT,
     stackConfig,
+    type RegisteredResource,
     type StackRun,
 } from "./mocks";
 
@@ -473,8 +474,10 @@ describe("the watch in the owner stack (mock runtime)", () => {
             },
             "primary",
         );
-        const deployed = ofType(primary, "aws:cloudwatch/eventRule:EventRule");
-        expect(deployed.map((r) => r.name)).to.deep.equal(expected.map((r) => `watch-${r.id}`));
+        // Registration order follows which ARNs each rule waits for; compare in the builder's order.
+        const byName = new Map(ofType(primary, "aws:cloudwatch/eventRule:EventRule").map((r) => [r.name, r]));
+        expect([...byName.keys()].sort()).to.deep.equal(expected.map((r) => `watch-${r.id}`).sort());
+        const deployed = expected.map((r) => byName.get(`watch-${r.id}`) as RegisteredResource);
         const asDeployed = deployed.map((r, i) => ({
             ...expected[i],
             pattern: JSON.parse(r.inputs.eventPattern as string) as EventPattern,
