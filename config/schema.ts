@@ -180,18 +180,20 @@ export const existingSecret = z
         name: existingSecretName.optional(),
         existing: z.boolean().optional(),
         arn: existingSecretArn.optional(),
-        readers: z
-            .array(
-                z
-                    .string()
-                    .regex(
-                        /^[\w.-]+\/[\w+=,.@-]+$/,
-                        "expected <consumer account name>/<user or role name>, e.g. secondary/Stuart",
-                    ),
-            )
-            // An empty list is allowed here: it is how sharing an existing secret is revoked
-            // (its policy is retained on delete, so leaving config would keep our statements).
-            .default([]),
+        // An empty list is allowed here: it is how sharing an existing secret is revoked (its
+        // policy is retained on delete, so leaving config would keep our statements). Required,
+        // so that forgetting it never revokes anything.
+        readers: z.array(
+            z
+                .string()
+                .regex(
+                    /^[\w.-]+\/[\w+=,.@-]+$/,
+                    "expected <consumer account name>/<user or role name>, e.g. secondary/Stuart",
+                ),
+            {
+                error: "expected the list of readers, e.g. [secondary/Stuart]; an empty list [] revokes the share of an existing secret",
+            },
+        ),
         /** Import the secret into the stack (protected, retained on delete) instead of policy-only. */
         adopt: z.boolean().default(false),
         /** Re-encrypt it under the stack's key; implies adopt. Never done unless asked. */

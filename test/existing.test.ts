@@ -364,6 +364,9 @@ describe("existing resources: bad references get clear errors (config)", () => {
             'secretshare:secrets[5].name = "Other": the ARN names secret MySecret; give the same name, or leave name out',
             "secretshare:secrets[6].username = (not set): expected the username stored in the secret",
         ]);
+        expect(problems({ secrets: [{ name: "MySecret", existing: true }] })).to.deep.equal([
+            "secretshare:secrets[0].readers = (not set): expected the list of readers, e.g. [secondary/Stuart]; an empty list [] revokes the share of an existing secret",
+        ]);
         expect(problems({ secrets: [{ arn: other, readers: ["secondary/Stuart"] }] })).to.deep.equal([
             `secretshare:secrets[0].arn = "${other}": this secret is in account 999999999999, but secretshare:owner.accountId is 111111111111; name a secret of the owner account (this stack writes its policy with the owner's credentials)`,
         ]);
