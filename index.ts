@@ -85,7 +85,9 @@ export = async (): Promise<Record<string, unknown>> => {
     if (watch) outputs.watch = watch;
     if (layout.keys.length === 1) {
         outputs.keyArn = owner.keyArnOf[layout.keys[0].id];
-        outputs.keyAlias = owner.keyAliases[layout.keys[0].id];
+        // An existing key named by ARN or ID has no alias known to the program.
+        const alias = owner.keyAliases[layout.keys[0].id] as string | undefined;
+        if (alias) outputs.keyAlias = alias;
     }
 
     if (config.mode === "all") {
