@@ -211,6 +211,20 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             ...sameAccountAndRegion(`${NAMESPACE}:key.existing`, key.existing.ref, key.existing, owner, "key"),
         );
     }
+    if (secretPolicy.principalForm === "principal-arn") {
+        // AWS refuses to save a resource or key policy that names a principal that does not exist
+        // (MalformedPolicyDocumentException), and the owner's policies are written before any
+        // consumer stack creates its readers. See ../shared/reference/aws-facts.md.
+        const created = [...readersById.values()].filter((r) => !r.existing).map((r) => r.id);
+        if (created.length) {
+            problems.push(
+                `${NAMESPACE}:secretPolicy.principalForm = "principal-arn": this form names each reader's ARN as Principal, ` +
+                    `and AWS refuses to save a policy that names a principal that does not exist yet; ` +
+                    `${created.join(", ")} ${created.length === 1 ? "is" : "are"} created by this program after the owner's policies. ` +
+                    `Use principalForm: account-root (the default); principal-arn suits readers that exist outside this program (existing: true).`,
+            );
+        }
+    }
     for (const id of readersById.keys()) {
         if (!used.has(id)) {
             problems.push(

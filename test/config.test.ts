@@ -451,6 +451,16 @@ describe("config: keys, modes and stack names", () => {
         ]);
     });
 
+    it("the seed's principal-arn form with a reader this program creates: refused, with the reason", async () => {
+        const e = await refused("primary", { "secretshare:secretPolicy": { principalForm: "principal-arn" } });
+        expect(e.problems).to.deep.equal([
+            'secretshare:secretPolicy.principalForm = "principal-arn": this form names each reader\'s ARN as Principal, ' +
+                "and AWS refuses to save a policy that names a principal that does not exist yet; " +
+                "secondary/Stuart is created by this program after the owner's policies. " +
+                "Use principalForm: account-root (the default); principal-arn suits readers that exist outside this program (existing: true).",
+        ]);
+    });
+
     it("a typo deeper down: in a consumer's reader and in an owner's assumeRole", async () => {
         const e = await refused("primary", {
             "secretshare:consumers": { secondary: { ...STUART, readers: [{ user: "Stuart", existng: true }] } },

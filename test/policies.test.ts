@@ -392,6 +392,9 @@ describe("policies: ownerLayout of Pulumi.primary.yaml", () => {
         const layout = ownerLayout(
             ownerOfPrimary({
                 "secretshare:secretPolicy": { principalForm: "principal-arn", acceptDefaultStage: true },
+                "secretshare:consumers": {
+                    secondary: { accountId: "222222222222", readers: [{ user: "Stuart", existing: true }] },
+                },
             }),
         );
         expect(layout.secretPolicies.MySecret.Statement.map((s) => [s.Sid, s.Principal])).to.deep.equal([

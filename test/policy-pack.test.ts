@@ -382,7 +382,14 @@ describe("policy pack: the program's own resources", () => {
     it("so do the principal-arn form, one key per secret and a role reader", async () => {
         const primary = await run("primary", {
             "secretshare:consumers": {
-                secondary: { accountId: "222222222222", readers: [{ user: "Stuart" }, { role: "app" }] },
+                // principal-arn names readers as Principal, so they must already exist.
+                secondary: {
+                    accountId: "222222222222",
+                    readers: [
+                        { user: "Stuart", existing: true },
+                        { role: "app", existing: true },
+                    ],
+                },
             },
             "secretshare:secrets": [
                 { name: "MySecret", username: "Alice", readers: ["secondary/Stuart", "secondary/app"] },

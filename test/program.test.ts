@@ -271,7 +271,13 @@ describe("program: KMS key", () => {
     });
 
     it("key policy in the seed's principal-arn form names Stuart's ARN and no ArnEquals", async () => {
-        const r = await run("primary", { "secretshare:secretPolicy": { principalForm: "principal-arn" } });
+        // The seed's form can only name readers that already exist (config refuses it otherwise).
+        const r = await run("primary", {
+            "secretshare:secretPolicy": { principalForm: "principal-arn" },
+            "secretshare:consumers": {
+                secondary: { accountId: "222222222222", readers: [{ user: "Stuart", existing: true }] },
+            },
+        });
         expect(policyOf(resource(r, KEY, "share-key")).Statement).to.deep.equal([
             {
                 Sid: "SecretShareOwnerAdministers",
@@ -394,7 +400,13 @@ describe("program: secret and its resource policy", () => {
     });
 
     it("principal-arn form: Stuart's ARN is the Principal, only the stage condition", async () => {
-        const r = await run("primary", { "secretshare:secretPolicy": { principalForm: "principal-arn" } });
+        // The seed's form can only name readers that already exist (config refuses it otherwise).
+        const r = await run("primary", {
+            "secretshare:secretPolicy": { principalForm: "principal-arn" },
+            "secretshare:consumers": {
+                secondary: { accountId: "222222222222", readers: [{ user: "Stuart", existing: true }] },
+            },
+        });
         expect(policyOf(resource(r, SECRET_POLICY, "share-MySecret-policy")).Statement).to.deep.equal([
             {
                 Sid: "SecretShareReadCurrent",
