@@ -1,3 +1,4 @@
+import { originsOf, type Origin } from "./origins";
 import * as pulumi from "@pulumi/pulumi";
 import type { KnownStacks, RegisteredResource } from "./mocks";
 import { runStack } from "./runtime";
@@ -44,6 +45,8 @@ export interface PlannedStack {
     /** Config paths of `secure:` values replaced by a placeholder. */
     readonly placeholders: readonly string[];
     readonly resources: readonly RegisteredResource[];
+    /** created / adopted / policy-only / read, by "<type>::<name>" (see plan/origins.ts). */
+    readonly origins: Readonly<Record<string, Origin>>;
     /** Exports, every Output resolved, secret values as "[secret]". */
     readonly outputs: Record<string, unknown>;
 }
@@ -122,6 +125,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
             stacks,
         });
         const registered = [...run.resources];
+        const origins = originsOf(registered, run.options);
         planned.set(stack, {
             name: stack,
             file: file.file,
@@ -129,6 +133,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
             ...(ref && { reference: ref }),
             placeholders: file.placeholders,
             resources: options.mutate ? options.mutate(stack, registered) : registered,
+            origins,
             outputs: run.outputs,
         });
     }

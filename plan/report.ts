@@ -38,6 +38,9 @@ function redact(value: unknown): unknown {
     return value;
 }
 
+/** created, adopted, policy-only, read, or "-" for what is not an AWS resource. */
+const originOf = (s: PlannedStack, r: RegisteredResource) => s.origins[`${r.type}::${r.name}`] ?? "-";
+
 export interface Report {
     readonly plan: Plan;
     readonly access: AccessMatrix;
@@ -64,6 +67,7 @@ export function toJson(report: Report): unknown {
                 name: r.name,
                 account: r.provider?.accountId ?? null,
                 region: r.provider?.region ?? null,
+                origin: originOf(s, r),
                 inputs: redactInputs(r),
             })),
             outputs: s.outputs,
@@ -197,8 +201,14 @@ export function toText(report: Report): string {
         out.push(
             "",
             table(
-                ["TYPE", "NAME", "ACCOUNT", "REGION"],
-                s.resources.map((r) => [r.type, r.name, r.provider?.accountId ?? "-", r.provider?.region ?? "-"]),
+                ["TYPE", "NAME", "ACCOUNT", "REGION", "ORIGIN"],
+                s.resources.map((r) => [
+                    r.type,
+                    r.name,
+                    r.provider?.accountId ?? "-",
+                    r.provider?.region ?? "-",
+                    originOf(s, r),
+                ]),
             ),
         );
         out.push("", "exports:");
@@ -298,12 +308,13 @@ export function toMarkdown(report: Report): string {
         if (note) out.push(`> **Note:** ${note}`, "");
         out.push(
             mdTable(
-                ["type", "name", "account", "region"],
+                ["type", "name", "account", "region", "origin"],
                 s.resources.map((r) => [
                     code(r.type),
                     code(r.name),
                     r.provider?.accountId ?? "",
                     r.provider?.region ?? "",
+                    originOf(s, r),
                 ]),
             ),
         );

@@ -5,7 +5,7 @@ import {
     type RunSimulationResults,
     type Simulation,
 } from "@cloud-copilot/iam-simulate";
-import { accountOfArn, secretsManagerService } from "../policies/arn";
+import { accountOfArn, partitionOf, secretsManagerService } from "../policies/arn";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
 
@@ -236,7 +236,15 @@ class Registered {
                         break;
                     case "aws:kms/keyPolicy:KeyPolicy": {
                         // The policy of a key this program does not create (or sets apart from it).
-                        const keyId = str(r.inputs.keyId);
+                        let keyId = str(r.inputs.keyId);
+                        // A key ID of a key this stack does not hold: its ARN is built the way AWS
+                        // builds it, in the account and region of the KeyPolicy's provider.
+                        if (keyId && !keyId.startsWith("arn:") && r.provider?.accountId && r.provider.region) {
+                            const region = r.provider.region;
+                            const partition = partitionOf(region);
+                            const built = `arn:${partition}:kms:${region}:${r.provider.accountId}:key/${keyId}`;
+                            keyId = keyArnOf.has(keyId) ? keyId : built;
+                        }
                         if (keyId)
                             keyPolicyResources.push({ keyId, ref: { name: label(r), policy: parse(r.inputs.policy) } });
                         break;

@@ -40,6 +40,7 @@ export interface JsonReport {
             name: string;
             account: string | null;
             region: string | null;
+            origin: string;
             inputs: Record<string, unknown>;
         }[];
         outputs: Record<string, unknown>;

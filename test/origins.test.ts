@@ -1,0 +1,68 @@
+import * as path from "path";
+import { expect } from "chai";
+import { SEED_KEY_POLICY, SEED_SECRET_POLICY } from "../plan/existingWorld";
+import { committed, planJson, tempProject, type JsonReport } from "./planHelpers";
+import { ROOT } from "./mocks";
+
+/** The plan marks each AWS resource created, adopted, policy-only or read (issue 6). */
+
+const EXISTING = path.join(ROOT, "examples", "existing");
+
+const originsOf = (report: JsonReport, stack: string) =>
+    Object.fromEntries(
+        (report.stacks.find((s) => s.name === stack)?.resources ?? [])
+            .filter((r) => r.type.startsWith("aws:") && !r.name.startsWith("watch"))
+            .map((r) => [`${r.type} ${r.name}`, r.origin]),
+    );
+
+describe("plan: where each resource comes from", () => {
+    it("the committed stacks create everything they register", async () => {
+        const { code, report } = await planJson();
+        expect(code).to.equal(0);
+        expect(originsOf(report, "primary")).to.deep.equal({
+            "aws:kms/key:Key share-key": "created",
+            "aws:kms/alias:Alias share-alias": "created",
+            "aws:secretsmanager/secret:Secret share-MySecret": "created",
+            "aws:secretsmanager/secretPolicy:SecretPolicy share-MySecret-policy": "created",
+            "aws:secretsmanager/secretVersion:SecretVersion share-MySecret-value": "created",
+        });
+        expect(originsOf(report, "secondary")).to.deep.equal({
+            "aws:iam/user:User secondary-Stuart": "created",
+            "aws:iam/userPolicy:UserPolicy secondary-Stuart-read": "created",
+        });
+    });
+
+    it("the seed's own starting point: only the three policies, each policy-only, and Stuart still reads", async () => {
+        const { code, report } = await planJson([], EXISTING);
+        expect(code).to.equal(0);
+        expect(report.summary).to.deep.equal({ checks: 14, asExpected: 14, failed: 0 });
+        expect(originsOf(report, "primary")).to.deep.equal({
+            "aws:kms/keyPolicy:KeyPolicy share-key-policy": "policy-only",
+            "aws:secretsmanager/secretPolicy:SecretPolicy share-MySecret-policy": "policy-only",
+        });
+        expect(originsOf(report, "secondary")).to.deep.equal({
+            "aws:iam/userPolicy:UserPolicy secondary-Stuart-read": "policy-only",
+        });
+        // Every statement someone else put there is still in the documents the plan proved.
+        const primary = report.stacks.find((s) => s.name === "primary")?.resources ?? [];
+        const doc = (type: string) =>
+            JSON.parse(primary.find((r) => r.type === type)?.inputs.policy as string) as {
+                Statement: { Sid: string }[];
+            };
+        const sids = (d: { Statement: { Sid?: string }[] }) => d.Statement.map((s) => s.Sid);
+        expect(sids(doc("aws:kms/keyPolicy:KeyPolicy"))).to.include.members(sids(SEED_KEY_POLICY));
+        expect(sids(doc("aws:secretsmanager/secretPolicy:SecretPolicy"))).to.include.members(sids(SEED_SECRET_POLICY));
+    });
+
+    it("an adopted key is marked adopted", async () => {
+        const primary = committed("primary").config;
+        const dir = tempProject({
+            primary: { ...primary, "secretshare:key": { existing: "alias/MyKey", adopt: true } },
+            secondary: committed("secondary").config,
+        });
+        const { code, report } = await planJson([], dir);
+        expect(code).to.equal(0);
+        expect(originsOf(report, "primary")["aws:kms/key:Key share-key"]).to.equal("adopted");
+        expect(originsOf(report, "primary")["aws:secretsmanager/secret:Secret share-MySecret"]).to.equal("created");
+    });
+});
