@@ -198,9 +198,9 @@ describe("npm start: the plan of the committed stacks", () => {
     it("prints text: resource table, exports, the three documents, the matrix and the summary line", () => {
         const { code, stdout } = text;
         expect(code).to.equal(0);
-        expect(stdout).to.match(/^TYPE +NAME +ACCOUNT +REGION$/m);
-        expect(stdout).to.match(/^aws:iam\/user:User +secondary-Stuart +222222222222 +us-east-1$/m);
-        expect(stdout).to.match(/^aws:kms\/key:Key +share-key +111111111111 +us-east-1$/m);
+        expect(stdout).to.match(/^TYPE +NAME +ACCOUNT +REGION +ORIGIN$/m);
+        expect(stdout).to.match(/^aws:iam\/user:User +secondary-Stuart +222222222222 +us-east-1 +created$/m);
+        expect(stdout).to.match(/^aws:kms\/key:Key +share-key +111111111111 +us-east-1 +created$/m);
         expect(stdout).to.include("key policy of share-key:");
         expect(stdout).to.match(/secret resource policy share-MySecret-policy \(arn:aws:secretsmanager:/);
         expect(stdout).to.include("identity policy secondary-Stuart-read (inline, user Stuart):");
