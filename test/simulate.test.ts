@@ -235,3 +235,55 @@ describe("the access matrix of generated projects", () => {
         expect(report.summary).to.deep.equal({ checks: 14, asExpected: 14, failed: 0 });
     });
 });
+
+// patches/@cloud-copilot+iam-policy and +iam-utils: one Intl.Collator instead of a localeCompare
+// with options per call (ECMA-402 defines that call as `new Intl.Collator(locales, options).compare`,
+// so the answers are the same; building the collator each time was half the simulation's time).
+describe("simulate: the collator patches answer as localeCompare does", () => {
+    const pairs: [string, string][] = [
+        ["IfExists", "ifexists"],
+        ["IfExists", "IfExist"],
+        ["ForAnyValue", "FORANYVALUE"],
+        ["a", "á"],
+        ["A", "a"],
+        ["", ""],
+        ["", "x"],
+        ["ß", "ss"],
+        ["ı", "I"],
+        ["If\u200bExists", "IfExists"],
+        [":", "/"],
+        ["*", "?"],
+    ];
+    // Their packages export no subpaths: the files, as installed (and patched) in node_modules.
+    const installed = path.join(ROOT, "node_modules", "@cloud-copilot");
+    const IAM_POLICY_UTILS = path.join(installed, "iam-policy", "dist", "cjs", "utils.js");
+    const IAM_UTILS_RESOURCE_TYPES = path.join(installed, "iam-utils", "dist", "cjs", "resourceTypes.js");
+    const expected = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: "accent" }) === 0;
+
+    it("iam-policy caseInsensitiveEquals and caseInsensitiveEndsWith", () => {
+        // A transitive dependency of iam-simulate, read here only to test the patch.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const utils = require(IAM_POLICY_UTILS) as {
+            caseInsensitiveEquals: (a: string, b: string) => boolean;
+            caseInsensitiveEndsWith: (a: string, b: string) => boolean;
+        };
+        for (const [a, b] of pairs) expect(utils.caseInsensitiveEquals(a, b), `${a} ~ ${b}`).to.equal(expected(a, b));
+        expect(utils.caseInsensitiveEndsWith("StringLikeIfExists", "ifexists")).to.equal(true);
+        expect(utils.caseInsensitiveEndsWith("StringLike", "IfExists")).to.equal(false);
+        const source = fs.readFileSync(IAM_POLICY_UTILS, "utf8");
+        expect(source).to.include("caseInsensitiveCollator.compare(first, second) === 0");
+    });
+
+    it("iam-utils resource type matching, which compares character by character", () => {
+        const source = fs.readFileSync(IAM_UTILS_RESOURCE_TYPES, "utf8");
+        expect(source).to.include("accentCollator.compare(first.char, second.char) === 0");
+        expect(source).not.to.include(".localeCompare(");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const utils = require("@cloud-copilot/iam-utils") as {
+            resourceStringMatchesResourceTypePattern: (resource: string, pattern: string) => boolean;
+        };
+        const pattern = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
+        expect(utils.resourceStringMatchesResourceTypePattern(SECRET, pattern)).to.equal(true);
+        expect(utils.resourceStringMatchesResourceTypePattern(KEY, pattern)).to.equal(false);
+    });
+});
