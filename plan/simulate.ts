@@ -5,9 +5,13 @@ import {
     type RunSimulationResults,
     type Simulation,
 } from "@cloud-copilot/iam-simulate";
+import * as os from "os";
+import * as path from "path";
+import { Worker } from "worker_threads";
 import { accountOfArn, partitionOf, secretsManagerService } from "../policies/arn";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
+import type { BatchMessage, WorkerInput } from "./simulateWorker";
 
 /**
  * The access matrix: who can read each secret, proven with an IAM policy simulator
@@ -515,10 +519,133 @@ export function judge(check: Check, outcome: SimulationOutcome): CheckResult {
     };
 }
 
-/** The whole matrix: every check simulated, one action per simulation. */
-export async function accessMatrix(plan: Plan): Promise<AccessMatrix> {
+/** An outcome, or the message of what `simulate` threw (a request it must not send). */
+export type SettledOutcome = SimulationOutcome | { readonly thrown: string };
+
+/** `simulate`, with what it throws kept as a value, so that a batch can carry it between threads. */
+export async function simulateSettled(request: SimulationRequest): Promise<SettledOutcome> {
+    try {
+        return await simulate(request);
+    } catch (e) {
+        return { thrown: e instanceof Error ? e.message : String(e) };
+    }
+}
+
+export interface MatrixOptions {
+    /**
+     * Worker threads that share the simulation with the main thread. Default: one less than the
+     * machine's parallelism (`os.availableParallelism()`), as the main thread simulates too;
+     * env SECRETSHARE_SIMULATION_WORKERS. 0: all in the main thread.
+     */
+    readonly workers?: number;
+    /**
+     * Fewer checks than this run in the main thread: starting a worker (a module loader of its
+     * own, compiling TypeScript, the simulator's data files) costs about as much as 300 checks.
+     * Default 1000; env SECRETSHARE_SIMULATION_THRESHOLD.
+     */
+    readonly threshold?: number;
+    /** Checks per batch a thread claims at a time. */
+    readonly batchSize?: number;
+}
+
+const envNumber = (name: string): number | undefined => {
+    const v = process.env[name];
+    if (v === undefined || v === "") return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} = ${v}: expected a whole number >= 0`);
+    return n;
+};
+
+/** The whole matrix: every check simulated, one action per simulation, judged in the checks' order. */
+export async function accessMatrix(plan: Plan, options: MatrixOptions = {}): Promise<AccessMatrix> {
     const { checks, notProven } = buildChecks(plan);
+    const workers =
+        options.workers ?? envNumber("SECRETSHARE_SIMULATION_WORKERS") ?? Math.max(1, os.availableParallelism() - 1);
+    const threshold = options.threshold ?? envNumber("SECRETSHARE_SIMULATION_THRESHOLD") ?? 1000;
+    const outcomes =
+        workers > 0 && checks.length >= threshold
+            ? await simulateInParallel(checks, workers, options.batchSize ?? 50)
+            : await simulateInOrder(checks);
     const results: CheckResult[] = [];
-    for (const check of checks) results.push(judge(check, await simulate(check)));
+    for (const [i, check] of checks.entries()) {
+        const outcome = outcomes[i];
+        // As the sequential loop would: the first request in order that `simulate` refused throws.
+        if ("thrown" in outcome) throw new Error(outcome.thrown);
+        results.push(judge(check, outcome));
+    }
     return { checks: results, notProven };
+}
+
+async function simulateInOrder(requests: readonly SimulationRequest[]): Promise<SettledOutcome[]> {
+    const outcomes: SettledOutcome[] = [];
+    for (const request of requests) outcomes.push(await simulateSettled(request));
+    return outcomes;
+}
+
+/**
+ * Worker threads (plan/simulateWorker.ts) and the main thread claim batches of requests from one
+ * shared counter until none is left; each outcome lands at its request's position. A worker that
+ * fails (to start, say) leaves holes that the main thread fills: the outcomes are those of
+ * `simulateInOrder` in any case, only the time differs.
+ */
+async function simulateInParallel(
+    requests: readonly SimulationRequest[],
+    workers: number,
+    batchSize: number,
+): Promise<SettledOutcome[]> {
+    const outcomes: (SettledOutcome | undefined)[] = new Array<SettledOutcome | undefined>(requests.length);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    // Only what `simulate` reads crosses to the workers; the structured clone keeps the documents
+    // shared between requests shared (each is copied once per worker, not once per request).
+    const input: WorkerInput = {
+        requests: requests.map((r) => ({
+            principal: r.principal,
+            action: r.action,
+            resource: r.resource,
+            context: r.context,
+            identityPolicies: r.identityPolicies,
+            ...(r.resourcePolicy && { resourcePolicy: r.resourcePolicy }),
+        })),
+        counter,
+        batchSize,
+    };
+    const finished = Array.from({ length: workers }, () => {
+        const worker = new Worker(workerBootstrap(), { eval: true, workerData: input });
+        worker.on("message", (m: BatchMessage) => m.outcomes.forEach((o, i) => (outcomes[m.start + i] = o)));
+        return new Promise<void>((resolve) => {
+            worker.once("error", () => resolve());
+            worker.once("exit", () => resolve());
+        });
+    });
+    for (;;) {
+        const start = Atomics.add(counter, 0, 1) * batchSize;
+        if (start >= requests.length) break;
+        for (let i = start; i < Math.min(start + batchSize, requests.length); i++) {
+            outcomes[i] = await simulateSettled(requests[i]);
+        }
+        // Let the workers' messages in between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(finished);
+    for (let i = 0; i < requests.length; i++) outcomes[i] ??= await simulateSettled(requests[i]);
+    return outcomes as SettledOutcome[];
+}
+
+/**
+ * A worker starts with a module loader of its own: the TypeScript hook of `npm start` (ts-node
+ * with SWC) or of mocha is not inherited, so the worker registers ts-node itself (transpile only;
+ * `npm test` type-checks) before it loads plan/simulateWorker.ts and, through it, this module and
+ * the simulator patched in node_modules. Compiled to JavaScript, it loads simulateWorker.js as is.
+ */
+function workerBootstrap(): string {
+    const ext = path.extname(__filename);
+    const file = path.join(__dirname, `simulateWorker${ext}`);
+    const register =
+        ext === ".ts"
+            ? `require(${JSON.stringify(require.resolve("ts-node"))}).register(${JSON.stringify({
+                  transpileOnly: true,
+                  project: path.join(__dirname, "..", "tsconfig.json"),
+              })});`
+            : "";
+    return `${register}require(${JSON.stringify(file)});`;
 }
