@@ -635,7 +635,9 @@ async function simulateInParallel(
  * A worker starts with a module loader of its own: the TypeScript hook of `npm start` (ts-node
  * with SWC) or of mocha is not inherited, so the worker registers ts-node itself (transpile only;
  * `npm test` type-checks) before it loads plan/simulateWorker.ts and, through it, this module and
- * the simulator patched in node_modules. Compiled to JavaScript, it loads simulateWorker.js as is.
+ * the simulator patched in node_modules. With TypeScript's own transpiler, not SWC: SWC's native
+ * addon crashed the process (segmentation fault) when a second set of workers loaded it.
+ * Compiled to JavaScript, it loads simulateWorker.js as is.
  */
 function workerBootstrap(): string {
     const ext = path.extname(__filename);
