@@ -41,6 +41,36 @@ function redact(value: unknown): unknown {
 /** created, adopted, policy-only, read, or "-" for what is not an AWS resource. */
 const originOf = (s: PlannedStack, r: RegisteredResource) => s.origins[`${r.type}::${r.name}`] ?? "-";
 
+/**
+ * What the stack's watch (issue 7) reacts to and who is told, from its `watch` and
+ * `consumerWatch` exports: counts only, never a subscriber address.
+ */
+export function watchLines(stack: PlannedStack): string[] {
+    interface WatchExport {
+        region?: string;
+        events?: string[];
+        rules?: Record<string, unknown>;
+        subscribers?: { total?: number; email?: number; https?: number };
+    }
+    const line = (where: string, w: WatchExport) => {
+        const subs = w.subscribers ?? {};
+        return (
+            `watch${where}: ${Object.keys(w.rules ?? {}).length} EventBridge rules in ${w.region ?? "?"} on ` +
+            `${(w.events ?? []).join(", ")}; subscribers: ${subs.total ?? 0} (email ${subs.email ?? 0}, https ${subs.https ?? 0})` +
+            ((subs.total ?? 0) === 0 ? " - nobody is told until someone subscribes" : "")
+        );
+    };
+    const out: string[] = [];
+    const owner = stack.outputs.watch as WatchExport | undefined;
+    if (owner && typeof owner === "object") out.push(line("", owner));
+    // A single stack ("all" mode) exports the consumer sides by consumer account name.
+    const consumers = stack.outputs.consumerWatch as Record<string, WatchExport> | undefined;
+    if (consumers && typeof consumers === "object") {
+        for (const [name, w] of Object.entries(consumers)) out.push(line(` (consumer ${name})`, w));
+    }
+    return out;
+}
+
 export interface Report {
     readonly plan: Plan;
     readonly access: AccessMatrix;
@@ -211,6 +241,8 @@ export function toText(report: Report): string {
                 ]),
             ),
         );
+        const watched = watchLines(s);
+        if (watched.length) out.push("", ...watched);
         out.push("", "exports:");
         for (const [k, v] of Object.entries(s.outputs)) out.push(`  ${k}: ${JSON.stringify(v)}`);
         for (const d of documentsOf(s)) out.push("", `${d.title}:`, indent(pretty(d.policy), "  "));
@@ -318,6 +350,8 @@ export function toMarkdown(report: Report): string {
                 ]),
             ),
         );
+        const watched = watchLines(s);
+        if (watched.length) out.push("", ...watched.map((l) => `> ${l}`));
         out.push("", "<details><summary>exports</summary>", "", "```json", pretty(s.outputs), "```", "", "</details>");
         for (const d of documentsOf(s)) {
             out.push(

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { expect } from "chai";
 import { SEED_KEY_POLICY, SEED_SECRET_POLICY } from "../plan/existingWorld";
-import { committed, planJson, tempProject, type JsonReport } from "./planHelpers";
+import { committed, plan, planJson, tempProject, type JsonReport } from "./planHelpers";
 import { ROOT } from "./mocks";
 
 /** The plan marks each AWS resource created, adopted, policy-only or read (issue 6). */
@@ -64,5 +64,39 @@ describe("plan: where each resource comes from", () => {
         expect(code).to.equal(0);
         expect(originsOf(report, "primary")["aws:kms/key:Key share-key"]).to.equal("adopted");
         expect(originsOf(report, "primary")["aws:secretsmanager/secret:Secret share-MySecret"]).to.equal("created");
+    });
+});
+
+describe("plan: the watch it lists (issue 7)", () => {
+    it("lists the watched calls and counts subscribers by kind, never their addresses", async () => {
+        const dir = tempProject({
+            primary: {
+                ...committed("primary").config,
+                "secretshare:watch": {
+                    subscribers: [{ email: "platform-team@example.com" }, { https: "https://hooks.example.com/x" }],
+                },
+            },
+            secondary: committed("secondary").config,
+        });
+        const out = await plan([], dir);
+        expect(out.code).to.equal(0);
+        expect(out.stdout).to.include(
+            "watch: 11 EventBridge rules in us-east-1 on DeleteSecret, PutResourcePolicy, DeleteResourcePolicy, " +
+                "RestoreSecret, CancelRotateSecret, RemoveRegionsFromReplication, UpdateSecret, ScheduleKeyDeletion, " +
+                "DisableKey, PutKeyPolicy, CreateGrant; subscribers: 2 (email 1, https 1)\n",
+        );
+        const md = await plan(["--markdown"], dir);
+        expect(md.stdout).to.include("> watch: 11 EventBridge rules");
+        for (const form of [out.stdout, out.stderr, md.stdout]) {
+            expect(form).not.to.include("platform-team@example.com");
+            expect(form).not.to.include("hooks.example.com");
+        }
+    });
+
+    it("says when nobody is subscribed (the committed stacks)", async () => {
+        const out = await plan([]);
+        expect(out.stdout).to.match(
+            /^watch: 11 EventBridge rules .*subscribers: 0 \(email 0, https 0\) - nobody is told/m,
+        );
     });
 });
