@@ -43,6 +43,11 @@ export class SecretConsumer extends pulumi.ComponentResource {
     constructor(name: string, args: SecretConsumerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secretshare:index:SecretConsumer", name, {}, opts);
         const arns = pulumi.all([args.secretArns, args.keyArns]);
+        // A created user or role may hold access keys or be assumed by running workloads: if it
+        // leaves the config (a removed reader, or one flipped to existing: true by mistake), its
+        // policies go, but the identity itself stays in AWS for a person to delete.
+        // https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
+        const keepIdentity: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: true };
         this.readers = {};
         for (const r of [...args.readers].sort((a, b) => a.name.localeCompare(b.name))) {
             const prefix = `${name}-${r.name}`;
@@ -92,7 +97,7 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 identity = r.name;
                 arn = pulumi.output(r.arn);
             } else if (r.kind === "user") {
-                user = new aws.iam.User(prefix, { name: r.name, path: r.path }, { parent: this });
+                user = new aws.iam.User(prefix, { name: r.name, path: r.path }, keepIdentity);
                 identity = user.name;
                 arn = user.arn;
             } else {
@@ -115,7 +120,7 @@ export class SecretConsumer extends pulumi.ComponentResource {
                             ],
                         }),
                     },
-                    { parent: this },
+                    keepIdentity,
                 );
                 identity = role.name;
                 arn = role.arn;

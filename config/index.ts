@@ -232,6 +232,22 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             );
         }
     }
+    if (key.perSecret && !key.existing) {
+        // Each secret gets alias/<alias>/<secret name>, and KMS alias names allow fewer characters
+        // than secret names do. https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+        const base = key.alias.replace(/^alias\//, "");
+        secrets.forEach((sec, i) => {
+            if (sec.existing) return;
+            const alias = `alias/${base}/${sec.name}`;
+            if (!/^alias\/[A-Za-z0-9/_-]+$/.test(alias) || alias.length > 256) {
+                problems.push(
+                    `${NAMESPACE}:secrets[${i}].name = ${show(sec.name)}: with ${NAMESPACE}:key.perSecret its key's alias would be ` +
+                        `${show(alias)}, and KMS aliases allow at most 256 characters of [A-Za-z0-9/_-]; ` +
+                        `rename the secret, shorten key.alias, or use one shared key (perSecret: false)`,
+                );
+            }
+        });
+    }
     for (const name of passwordNames) {
         if (!seenSecrets.has(name))
             problems.push(`${NAMESPACE}:passwords.${name}: no secret of that name in ${NAMESPACE}:secrets`);

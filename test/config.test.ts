@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { ConfigError, parseConfig } from "../config";
 import { readStackFile } from "../plan/stackFiles";
-import { AwsMocks, PRIMARY_ACCOUNT, SECONDARY_ACCOUNT, runStack, stackConfig } from "./mocks";
+import { AwsMocks, PRIMARY_ACCOUNT, SECONDARY_ACCOUNT, run, runStack, stackConfig } from "./mocks";
 
 /**
  * Bad input: each case runs the real program under mocks and must fail before any resource is
@@ -565,5 +565,29 @@ describe("config: parseConfig of the committed stacks", () => {
                 profile: "secondary",
             },
         });
+    });
+});
+
+describe("config: one key per secret needs alias-safe secret names", () => {
+    it("refuses a secret whose per-secret alias KMS would reject, naming the secret and the alias", async () => {
+        const e = await refused("primary", {
+            "secretshare:key": { alias: "MyKey", perSecret: true },
+            "secretshare:secrets": [
+                { name: "MySecret", username: "Alice", readers: ["secondary/Stuart"] },
+                { name: "db.prod@x", username: "Bob", readers: ["secondary/Stuart"] },
+            ],
+        });
+        expect(e.problems).to.deep.equal([
+            'secretshare:secrets[1].name = "db.prod@x": with secretshare:key.perSecret its key\'s alias would be ' +
+                '"alias/MyKey/db.prod@x", and KMS aliases allow at most 256 characters of [A-Za-z0-9/_-]; ' +
+                "rename the secret, shorten key.alias, or use one shared key (perSecret: false)",
+        ]);
+    });
+
+    it("accepts the same name with one shared key", async () => {
+        const r = await run("primary", {
+            "secretshare:secrets": [{ name: "db.prod@x", username: "Bob", readers: ["secondary/Stuart"] }],
+        });
+        expect(r.resources.some((x) => x.type === "aws:secretsmanager/secret:Secret")).to.equal(true);
     });
 });

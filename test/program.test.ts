@@ -846,6 +846,16 @@ describe("program: protection of the key and the secret", () => {
         expect(opts(r2, `${SECRET}::share-MySecret`)).to.deep.equal({ protect: true, retainOnDelete: false });
     });
 
+    it("a created reader is retained on delete, so dropping it from config never deletes the user", async () => {
+        const { secondary } = await runSeed();
+        const o = secondary.options.get("aws:iam/user:User::secondary-Stuart");
+        expect(o?.retainOnDelete).to.equal(true);
+        // Its policy is not retained: removing the reader removes its access.
+        expect(secondary.options.get("aws:iam/userPolicy:UserPolicy::secondary-Stuart-read")?.retainOnDelete).to.equal(
+            undefined,
+        );
+    });
+
     it("the sandbox example turns both off", async () => {
         const r = await sandbox();
         expect(opts(r, `${KEY}::share-key`)).to.deep.equal({ protect: false, retainOnDelete: false });
