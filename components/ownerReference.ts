@@ -16,6 +16,7 @@ const grantsSchema = z.record(
                 name: z.string(),
                 path: z.string(),
                 existing: z.boolean(),
+                assumedBy: z.array(z.string()).optional(),
                 arn: z.string(),
                 secrets: z.array(z.string()),
             }),

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountOfArn, accountRootArn, placeholderKeyArn, placeholderSecretArn } from "../policies/arn";
-import { identityPolicy } from "../policies/documents";
+import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../policies/arn";
+import { identityPolicy, roleTrustPolicy } from "../policies/documents";
 import { packIdentityPolicy, type ReaderGrant } from "../policies/layout";
 
 export interface SecretConsumerArgs {
@@ -101,24 +101,14 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 identity = user.name;
                 arn = user.arn;
             } else {
-                // A created role trusts its own account: who may assume it is then decided by
-                // identity policies there, as for a role made in the console for "this account".
-                const accountId = accountOfArn(r.arn);
                 role = new aws.iam.Role(
                     prefix,
                     {
                         name: r.name,
                         path: r.path,
-                        assumeRolePolicy: JSON.stringify({
-                            Version: "2012-10-17",
-                            Statement: [
-                                {
-                                    Effect: "Allow",
-                                    Principal: { AWS: accountRootArn(partition, accountId) },
-                                    Action: "sts:AssumeRole",
-                                },
-                            ],
-                        }),
+                        assumeRolePolicy: JSON.stringify(
+                            roleTrustPolicy(partition, accountOfArn(r.arn), r.assumedBy ?? []),
+                        ),
                     },
                     keepIdentity,
                 );

@@ -142,6 +142,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
                 path: r.path,
                 existing: r.existing,
                 arn: identityArn(owner.partition, c.accountId, kind, r.path, idName),
+                ...(r.assumedBy && { assumedBy: [...new Set(r.assumedBy)].sort() }),
             };
             readersById.set(id, reader);
             readers.push(reader);

@@ -102,10 +102,33 @@ export const reader = z
         role: iamName.optional(),
         path: iamPath.default("/"),
         existing: z.boolean().default(false),
+        /**
+         * Who may assume a role this program creates: service principals (e.g. ecs-tasks.amazonaws.com)
+         * and exact IAM role or user ARNs. Default: the role's own account (its IAM policies decide).
+         */
+        assumedBy: z
+            .array(
+                z
+                    .string()
+                    .regex(
+                        /^([a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com|arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+)$/,
+                        "expected a service principal such as ecs-tasks.amazonaws.com, or an exact IAM role or user ARN (no wildcards)",
+                    ),
+            )
+            .min(1, "expected at least one principal, or leave assumedBy out")
+            .optional(),
     })
     .superRefine((r, ctx) => {
         if ((r.user === undefined) === (r.role === undefined)) {
             ctx.addIssue({ code: "custom", message: "expected exactly one of user: <name> or role: <name>" });
+        }
+        if (r.assumedBy && (r.user !== undefined || r.existing)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["assumedBy"],
+                message:
+                    "assumedBy sets the trust policy of a role this program creates; a user or an existing role has none here",
+            });
         }
     });
 

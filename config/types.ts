@@ -33,6 +33,8 @@ export interface Reader {
     /** True: the identity exists and only its policy is managed here. */
     readonly existing: boolean;
     readonly arn: string;
+    /** A created role's trusted principals (service principals, ARNs); absent: its own account. */
+    readonly assumedBy?: readonly string[];
 }
 
 export interface SecretSpec {

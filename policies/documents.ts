@@ -13,7 +13,8 @@ export interface Statement {
     Effect: "Allow" | "Deny";
     Principal?: "*" | { AWS?: OneOrMany; Service?: OneOrMany };
     Action: OneOrMany;
-    Resource: OneOrMany;
+    /** Absent only in a role's trust policy. */
+    Resource?: OneOrMany;
     Condition?: Record<string, Record<string, OneOrMany>>;
 }
 
@@ -255,5 +256,26 @@ export function identityPolicy(args: IdentityPolicyArgs): PolicyDocument {
                 Condition: { StringEquals: { "kms:ViaService": secretsManagerService(args.region) } },
             },
         ],
+    };
+}
+
+/**
+ * The trust policy of a reader role this program creates. With `assumedBy`, exactly those
+ * service principals and IAM ARNs may assume it; without, its own account (then the account's
+ * identity policies decide who may, as for a console role trusting "this account"). Prefer
+ * naming the workload: anyone in the account allowed sts:AssumeRole on it can read its secrets.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy
+ */
+export function roleTrustPolicy(partition: string, accountId: string, assumedBy: readonly string[]): PolicyDocument {
+    const services = assumedBy.filter((p) => !p.startsWith("arn:"));
+    const arns = assumedBy.filter((p) => p.startsWith("arn:"));
+    const principal: { AWS?: OneOrMany; Service?: OneOrMany } = {};
+    if (arns.length) principal.AWS = oneOrMany(arns);
+    if (services.length) principal.Service = oneOrMany(services);
+    if (!assumedBy.length) principal.AWS = accountRootArn(partition, accountId);
+    return {
+        Version: "2012-10-17",
+        // A trust policy has no Resource element: IAM refuses one (MalformedPolicyDocument).
+        Statement: [{ Sid: "AssumeReaderRole", Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }],
     };
 }

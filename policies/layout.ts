@@ -16,6 +16,8 @@ export interface ReaderGrant {
     readonly path: string;
     readonly existing: boolean;
     readonly arn: string;
+    /** A created role's trusted principals; absent: its own account. */
+    readonly assumedBy?: readonly string[];
     /** Names of the secrets it reads, sorted. */
     readonly secrets: readonly string[];
 }
@@ -144,6 +146,7 @@ export function ownerLayout(owner: OwnerConfig): OwnerLayout {
                 path: r.path,
                 existing: r.existing,
                 arn: r.arn,
+                ...(r.assumedBy && { assumedBy: r.assumedBy }),
                 secrets: owner.secrets.filter((s) => s.readers.includes(r.id)).map((s) => s.name),
             })),
         };

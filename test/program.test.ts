@@ -10,6 +10,7 @@ import {
     PRIMARY_ACCOUNT,
     PRIMARY_STACK_REF,
     ROOT,
+    errorOf,
     SECONDARY_ACCOUNT,
     ofType,
     policyOf,
@@ -605,7 +606,14 @@ describe("program: consumer side (secondary stack)", () => {
         expect(role.inputs.path).to.equal("/apps/");
         expect(JSON.parse(role.inputs.assumeRolePolicy as string)).to.deep.equal({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { AWS: CONSUMER_ROOT }, Action: "sts:AssumeRole" }],
+            Statement: [
+                {
+                    Sid: "AssumeReaderRole",
+                    Effect: "Allow",
+                    Principal: { AWS: CONSUMER_ROOT },
+                    Action: "sts:AssumeRole",
+                },
+            ],
         });
         expect(role.state.arn).to.equal(roleArn);
         expect(ofType(secondary, USER_POLICY)).to.deep.equal([]);
@@ -620,6 +628,58 @@ describe("program: consumer side (secondary stack)", () => {
         });
         expect(secondary.outputs.roleArn).to.equal(roleArn);
         expect(secondary.outputs.roleName).to.equal("app-reader");
+    });
+
+    it("a role reader with assumedBy: exactly those services and ARNs may assume it, nobody else", async () => {
+        const deployer = `arn:aws:iam::${SECONDARY_ACCOUNT}:role/deployer`;
+        const { secondary } = await pair({
+            "secretshare:consumers": {
+                secondary: {
+                    accountId: SECONDARY_ACCOUNT,
+                    readers: [{ role: "app-reader", assumedBy: ["ecs-tasks.amazonaws.com", deployer] }],
+                },
+            },
+            "secretshare:secrets": [{ ...PRIMARY_SECRETS[0], readers: ["secondary/app-reader"] }],
+        });
+        const role = resource(secondary, ROLE, "secondary-app-reader");
+        expect(JSON.parse(role.inputs.assumeRolePolicy as string)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "AssumeReaderRole",
+                    Effect: "Allow",
+                    Principal: { AWS: deployer, Service: "ecs-tasks.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                },
+            ],
+        });
+    });
+
+    it("assumedBy is refused on a user, on an existing role, and with a wildcard", async () => {
+        const e = await errorOf(() =>
+            run("primary", {
+                "secretshare:consumers": {
+                    secondary: {
+                        accountId: SECONDARY_ACCOUNT,
+                        readers: [
+                            { user: "Stuart", assumedBy: ["ec2.amazonaws.com"] },
+                            { role: "old", existing: true, assumedBy: ["ec2.amazonaws.com"] },
+                            { role: "app", assumedBy: ["arn:aws:iam::222222222222:role/*"] },
+                        ],
+                    },
+                },
+                "secretshare:secrets": [
+                    { ...PRIMARY_SECRETS[0], readers: ["secondary/Stuart", "secondary/old", "secondary/app"] },
+                ],
+            }),
+        );
+        expect(e).to.include(
+            'secretshare:consumers.secondary.readers[0].assumedBy = ["ec2.amazonaws.com"]: assumedBy sets the trust policy of a role this program creates',
+        );
+        expect(e).to.include('secretshare:consumers.secondary.readers[1].assumedBy = ["ec2.amazonaws.com"]');
+        expect(e).to.include(
+            'secretshare:consumers.secondary.readers[2].assumedBy[0] = "arn:aws:iam::222222222222:role/*": expected a service principal',
+        );
     });
 });
 
