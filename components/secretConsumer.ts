@@ -94,8 +94,24 @@ export class SecretConsumer extends pulumi.ComponentResource {
             let user: aws.iam.User | undefined;
             let role: aws.iam.Role | undefined;
             if (r.existing) {
-                identity = r.name;
-                arn = pulumi.output(r.arn);
+                // The owner granted the ARN built from the name and configured path; if the real
+                // identity has another path (or does not exist), the grant would never match.
+                // Check before writing its policy: the policy's identity input waits for the check.
+                const opts = { parent: this };
+                const found =
+                    r.kind === "user"
+                        ? aws.iam.getUserOutput({ userName: r.name }, opts).arn
+                        : aws.iam.getRoleOutput({ name: r.name }, opts).arn;
+                arn = found.apply((actual) => {
+                    if (actual !== r.arn) {
+                        throw new pulumi.RunError(
+                            `existing ${r.kind} ${r.name} is ${actual}, but the owner grants ${r.arn}: set its path ` +
+                                `(secretshare:consumers.<account>.readers[].path) in the owner's config to the real one, and deploy the owner stack again`,
+                        );
+                    }
+                    return actual;
+                });
+                identity = arn.apply(() => r.name);
             } else if (r.kind === "user") {
                 user = new aws.iam.User(prefix, { name: r.name, path: r.path }, keepIdentity);
                 identity = user.name;

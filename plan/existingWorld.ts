@@ -34,6 +34,33 @@ export interface ExistingSecretFixture {
 export interface ExistingWorld {
     readonly keys?: readonly ExistingKeyFixture[];
     readonly secrets?: readonly ExistingSecretFixture[];
+    /**
+     * Existing IAM users and roles, by ARN. A name not listed here exists at path "/" in the
+     * caller's account, unless it is listed in `missingIdentities` ("user/Name", "role/Name").
+     */
+    readonly identities?: readonly string[];
+    readonly missingIdentities?: readonly string[];
+}
+
+/** What iam:GetUser / iam:GetRole answer for `name` in `account`, or an error when it is missing. */
+export function describeIdentity(
+    world: ExistingWorld,
+    kind: "user" | "role",
+    name: string,
+    account: string,
+    partition: string,
+): Record<string, unknown> {
+    if (world.missingIdentities?.includes(`${kind}/${name}`)) {
+        throw awsError(`NoSuchEntity: The ${kind} with name ${name} cannot be found.`);
+    }
+    const arn =
+        world.identities?.find(
+            (a) => a.split(":")[4] === account && a.endsWith(`/${name}`) && a.includes(`:${kind}/`),
+        ) ?? `arn:${partition}:iam::${account}:${kind}/${name}`;
+    const path = arn.slice(arn.indexOf(`:${kind}/`) + kind.length + 1, arn.length - name.length);
+    return kind === "user"
+        ? { arn, userName: name, path, userId: "AIDAEXISTING", id: name }
+        : { arn, name, path, uniqueId: "AROAEXISTING", id: name };
 }
 
 /**

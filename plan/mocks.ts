@@ -1,6 +1,13 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { SEED_WORLD, describeKey, describeSecret, keyPolicyText, type ExistingWorld } from "./existingWorld";
+import {
+    SEED_WORLD,
+    describeIdentity,
+    describeKey,
+    describeSecret,
+    keyPolicyText,
+    type ExistingWorld,
+} from "./existingWorld";
 
 /**
  * Mocks for Pulumi's mock runtime that answer like AWS would: realistic ARNs and IDs, with the
@@ -255,6 +262,22 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     provider?.accountId ?? "000000000000",
                     provider?.region ?? "us-east-1",
                 );
+            case "aws:iam/getUser:getUser":
+            case "aws:iam/getRole:getRole": {
+                const kind = args.token === "aws:iam/getUser:getUser" ? "user" : "role";
+                const inputs = args.inputs as { userName?: string; name?: string };
+                return describeIdentity(
+                    this.world,
+                    kind,
+                    String(inputs.userName ?? inputs.name),
+                    provider?.accountId ?? "000000000000",
+                    provider?.region?.startsWith("cn-")
+                        ? "aws-cn"
+                        : provider?.region?.startsWith("us-gov-")
+                          ? "aws-us-gov"
+                          : "aws",
+                );
+            }
             default:
                 return args.inputs as Record<string, unknown>;
         }

@@ -605,6 +605,11 @@ describe("packing: consumer stacks", () => {
             stack: "apps",
             config: consumerConfig("apps", APPS),
             stacks: { [OWNER_REF]: owner.outputs },
+            // The existing role really lives under /team/: the consumer stack checks that.
+            mocks: new AwsMocks(
+                { [OWNER_REF]: owner.outputs },
+                { identities: [`arn:aws:iam::${APPS}:role/team/legacy-reader`] },
+            ),
         });
         data = await runStack({
             stack: "data",

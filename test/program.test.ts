@@ -655,6 +655,44 @@ describe("program: consumer side (secondary stack)", () => {
         });
     });
 
+    it("an existing reader whose real ARN differs from the granted one stops the consumer stack before its policy", async () => {
+        const primary = await run("primary", {
+            "secretshare:consumers": {
+                secondary: { accountId: SECONDARY_ACCOUNT, readers: [{ user: "Stuart", existing: true }] },
+            },
+        });
+        // In AWS, Stuart lives under the path /legacy/: the owner's grant names user/Stuart.
+        const mocks = new AwsMocks(
+            { [PRIMARY_STACK_REF]: primary.outputs },
+            { identities: [`arn:aws:iam::${SECONDARY_ACCOUNT}:user/legacy/Stuart`] },
+        );
+        const e = await errorOf(() => run("secondary", {}, { mocks }));
+        expect(e).to.include(
+            `existing user Stuart is arn:aws:iam::${SECONDARY_ACCOUNT}:user/legacy/Stuart, but the owner grants ${STUART}: set its path`,
+        );
+        expect(ofType({ ...primary, resources: mocks.resources }, USER_POLICY)).to.deep.equal([]);
+        // With the real path in the owner's config, it goes through.
+        const fixed = await run("primary", {
+            "secretshare:consumers": {
+                secondary: {
+                    accountId: SECONDARY_ACCOUNT,
+                    readers: [{ user: "Stuart", path: "/legacy/", existing: true }],
+                },
+            },
+        });
+        const ok = await run(
+            "secondary",
+            {},
+            {
+                mocks: new AwsMocks(
+                    { [PRIMARY_STACK_REF]: fixed.outputs },
+                    { identities: [`arn:aws:iam::${SECONDARY_ACCOUNT}:user/legacy/Stuart`] },
+                ),
+            },
+        );
+        expect(resource(ok, USER_POLICY, "secondary-Stuart-read").inputs.user).to.equal("Stuart");
+    });
+
     it("assumedBy is refused on a user, on an existing role, and with a wildcard", async () => {
         const e = await errorOf(() =>
             run("primary", {
