@@ -12,6 +12,7 @@ import {
     GetSecretValueCommand,
     SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { DescribeRuleCommand, EventBridgeClient, TestEventPatternCommand } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -25,7 +26,8 @@ import {
     withRetry,
     type Deps,
 } from "../scripts/verify-core";
-import { ROOT, SECONDARY_ACCOUNT, resource, run, type StackRun } from "./mocks";
+import { matchesPattern, type EventPattern } from "../policies/eventPattern";
+import { ROOT, SECONDARY_ACCOUNT, ofType, resource, run, type StackRun } from "./mocks";
 
 /**
  * `npm run verify` against mocked AWS clients (aws-sdk-client-mock): the success path, AccessDenied
@@ -44,6 +46,9 @@ const VALUE = JSON.stringify({ username: USERNAME, password: PASSWORD });
 let sm: AwsClientStub<SecretsManagerClient>;
 let sts: AwsClientStub<STSClient>;
 let aa: AwsClientStub<AccessAnalyzerClient>;
+let eb: AwsClientStub<EventBridgeClient>;
+/** The deployed watch rules' patterns, by rule name (the last part of the rule ARN). */
+let deployedPatterns: Map<string, string>;
 
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: {} });
 const denied = (message: string) => awsError("AccessDeniedException", message);
@@ -93,7 +98,14 @@ describe("npm run verify", function () {
         sm = mockClient(SecretsManagerClient);
         sts = mockClient(STSClient);
         aa = mockClient(AccessAnalyzerClient);
+        eb = mockClient(EventBridgeClient);
         primary = await run("primary");
+        deployedPatterns = new Map(
+            ofType(primary, "aws:cloudwatch/eventRule:EventRule").map((r) => [
+                (r.state.arn as string).split("/").pop() as string,
+                r.inputs.eventPattern as string,
+            ]),
+        );
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-verify-"));
         outputsFile = path.join(dir, "outputs.json");
         // What `pulumi stack output --json -s primary` prints: the program's real exports.
@@ -110,6 +122,7 @@ describe("npm run verify", function () {
         sm.restore();
         sts.restore();
         aa.restore();
+        eb.restore();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -117,6 +130,19 @@ describe("npm run verify", function () {
         sm.reset();
         sts.reset();
         aa.reset();
+        eb.reset();
+        // EventBridge as deployed: the program's rules, and AWS's matcher stood in for by ours
+        // (policies/eventPattern.ts, tested against AWS's documented examples in watch.test.ts).
+        eb.on(DescribeRuleCommand).callsFake((input: { Name?: string }) => ({
+            Name: input.Name,
+            EventPattern: deployedPatterns.get(input.Name ?? ""),
+        }));
+        eb.on(TestEventPatternCommand).callsFake((input: { EventPattern?: string; Event?: string }) => ({
+            Result: matchesPattern(
+                JSON.parse(input.EventPattern ?? "{}") as EventPattern,
+                JSON.parse(input.Event ?? "{}"),
+            ),
+        }));
         sts.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
             const creds = (await (getClient().config.credentials as () => Promise<{ accessKeyId: string }>)())
                 .accessKeyId;
@@ -149,6 +175,39 @@ describe("npm run verify", function () {
         });
     });
 
+    /** The watch's 11 calls, each alerting on ours and silent on another secret or key. */
+    const watchLines = () => {
+        const rule = (id: string) => {
+            const name = [...deployedPatterns.keys()].find((n) => n.startsWith(`watch-${id}-0-`));
+            expect(name, `deployed rule for ${id}`).not.to.equal(undefined);
+            return name as string;
+        };
+        const key = `key ${keyArn.split("/").pop() as string}`;
+        const secretCalls = [
+            "CancelRotateSecret",
+            "DeleteResourcePolicy",
+            "DeleteSecret",
+            "PutResourcePolicy",
+            "RemoveRegionsFromReplication",
+            "RestoreSecret",
+            "UpdateSecret",
+        ];
+        const keyCalls = ["CreateGrant", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion"];
+        return [...secretCalls, ...keyCalls]
+            .sort()
+            .flatMap((call) =>
+                secretCalls.includes(call)
+                    ? [
+                          `PASS  watch: ${call} on MySecret alerts (rule ${rule(call)})`,
+                          `PASS  watch: ${call} on another secret does not alert`,
+                      ]
+                    : [
+                          `PASS  watch: ${call} on ${key} alerts (rule ${rule(call)})`,
+                          `PASS  watch: ${call} on another key does not alert`,
+                      ],
+            );
+    };
+
     const consumerOnly = () => ["--outputs", outputsFile, "--consumer-profile", "stuart"];
     const withOwner = () => [...consumerOnly(), "--owner-profile", "primary"];
 
@@ -180,13 +239,14 @@ describe("npm run verify", function () {
             "PASS  consumer reads MySecret (VersionStage AWSCURRENT): version 3f1c2b9e-current, JSON keys: password, username",
             "PASS  consumer is denied MySecret AWSPREVIOUS (AccessDeniedException)",
             "PASS  secret policy of MySecret is the one stack primary writes",
+            ...watchLines(),
             "PASS  Access Analyzer ValidatePolicy, secret policy of MySecret (deployed): 0 error(s) or security warning(s), 0 other finding(s)",
             "PASS  Access Analyzer CheckNoPublicAccess, secret policy of MySecret (deployed): PASS (The policy does not grant public access.)",
             "PASS  Access Analyzer ValidatePolicy, key policy of MySecret (as stack primary writes it): 0 error(s) or security warning(s), 0 other finding(s)",
             "PASS  Access Analyzer CheckNoPublicAccess, key policy of MySecret (as stack primary writes it): PASS (The policy does not grant public access.)",
             `PASS  Access Analyzer ValidatePolicy, identity policy of ${STUART} (as the consumer stack writes it): 0 error(s) or security warning(s), 0 other finding(s)`,
         ]);
-        expect(h.lines.at(-1)).to.equal("verify: 10 passed, 0 failed, 0 skipped");
+        expect(h.lines.at(-1)).to.equal("verify: 32 passed, 0 failed, 0 skipped");
         // The calls the seed's last step makes, and nothing looser.
         expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).to.deep.equal([
             { SecretId: secretArn, VersionStage: "AWSCURRENT" },
@@ -471,6 +531,36 @@ describe("npm run verify", function () {
     });
 
     describe("owner checks", () => {
+        it("the watch: a deployed rule that no longer names the secret fails, and says what to check", async () => {
+            // Someone pointed the DeleteSecret rule at another secret outside Pulumi.
+            const name = [...deployedPatterns.keys()].find((n) => n.startsWith("watch-DeleteSecret-0-")) as string;
+            const tampered = (deployedPatterns.get(name) as string).split(secretArn).join(`${secretArn}x`);
+            eb.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: tampered });
+            const h = harness();
+            expect(await verify(withOwner(), h.deps)).to.equal(1);
+            const i = h.lines.indexOf("FAIL  watch: DeleteSecret on MySecret matches no deployed rule");
+            expect(i).to.be.greaterThan(-1);
+            expect(h.lines[i + 1]).to.contain("pulumi preview --refresh");
+            // The other calls still pass.
+            expect(h.lines).to.include("PASS  watch: DeleteResourcePolicy on another secret does not alert");
+        });
+
+        it("the watch: a rule that also matches another secret fails", async () => {
+            const name = [...deployedPatterns.keys()].find((n) => n.startsWith("watch-RestoreSecret-0-")) as string;
+            // A prefix match on the name: what the watch must never deploy (it catches siblings).
+            const loose = JSON.stringify({
+                source: ["aws.secretsmanager"],
+                "detail-type": ["AWS API Call via CloudTrail"],
+                detail: { eventName: ["RestoreSecret"], requestParameters: { secretId: [{ prefix: "arn:aws:" }] } },
+            });
+            eb.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: loose });
+            const h = harness();
+            expect(await verify(withOwner(), h.deps)).to.equal(1);
+            expect(h.lines.find((l) => l.startsWith("FAIL  watch: RestoreSecret on another secret"))).to.match(
+                /alerts too \(rule watch-RestoreSecret-0-/,
+            );
+        });
+
         it("a ValidatePolicy error or security warning fails, with the finding", async () => {
             aa.on(ValidatePolicyCommand, { policyType: "IDENTITY_POLICY" }).resolves({
                 findings: [
