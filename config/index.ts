@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { accountRootArn, identityArn, partitionOf } from "../policies/arn";
+import { identityArn, partitionOf } from "../policies/arn";
 import { ConfigError, show } from "./errors";
 import * as s from "./schema";
 import type {
@@ -421,14 +421,6 @@ function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[]
         else return [];
     }
     return def?.type === "object" && def.shape ? Object.keys(def.shape) : [];
-}
-
-/** The account root ARN of each consumer account, by name. */
-export function consumerRoots(owner: OwnerConfig): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, c] of Object.entries(owner.consumers))
-        out[name] = accountRootArn(owner.account.partition, c.account.accountId);
-    return out;
 }
 
 /**

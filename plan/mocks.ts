@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { partitionOf } from "../policies/arn";
 import {
     SEED_WORLD,
     describeIdentity,
@@ -99,7 +100,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const provider = this.providerOf(args.provider);
         const account = provider?.accountId ?? "000000000000";
         const region = provider?.region ?? "us-east-1";
-        const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+        const partition = partitionOf(region);
         const seed = `${account}/${region}/${args.type}/${args.name}`;
         const str = (k: string) => (typeof inputs[k] === "string" ? inputs[k] : undefined);
         let id = `${args.name}-${hex(seed, 8)}`;
@@ -242,11 +243,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 return { partition: "aws", dnsSuffix: "amazonaws.com" };
             case "aws:kms/getKey:getKey": {
                 const region = provider?.region ?? "us-east-1";
-                const partition = region.startsWith("cn-")
-                    ? "aws-cn"
-                    : region.startsWith("us-gov-")
-                      ? "aws-us-gov"
-                      : "aws";
+                const partition = partitionOf(region);
                 return describeKey(
                     this.world,
                     String((args.inputs as { keyId?: string }).keyId),
@@ -271,11 +268,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     kind,
                     String(inputs.userName ?? inputs.name),
                     provider?.accountId ?? "000000000000",
-                    provider?.region?.startsWith("cn-")
-                        ? "aws-cn"
-                        : provider?.region?.startsWith("us-gov-")
-                          ? "aws-us-gov"
-                          : "aws",
+                    partitionOf(provider?.region ?? "us-east-1"),
                 );
             }
             default:

@@ -4,8 +4,10 @@ import type { RegisteredResource } from "./mocks";
 /**
  * Where each registered resource stands towards what already exists in AWS:
  * - "created": this program creates it (and would delete it if it left the config);
- * - "adopted": an existing resource imported into the stack (`import` option), managed from now on;
- * - "policy-only": a policy this program writes on a key, secret or identity it does not own;
+ * - "adopted": an existing resource imported into the stack (`import` option), protected and
+ *   retained on delete, managed from now on (foreign policy statements are still kept);
+ * - "policy-only": a policy this program writes on a key, secret or identity it does not own
+ *   (our statements merged in); nothing of the resource itself can be deleted or replaced;
  * - "read": a read of an existing resource (nothing is written);
  * - "-": not an AWS resource (the stack, components, providers).
  */

@@ -17,18 +17,6 @@ import {
  * and which live facts make sharing impossible. Pure; the reads happen in components/existing.ts.
  */
 
-/**
- * What the program does with a key or a secret:
- * - "created": it creates the resource and owns it entirely;
- * - "adopted": the resource exists and is imported into the stack (`import` resource option),
- *   protected and retained on delete; from then on it is managed like a created one, except
- *   that foreign policy statements are still kept;
- * - "policy-only": the resource exists and only its policy document is written (our
- *   statements merged in); no Key or Secret resource is registered, so nothing of it can be
- *   deleted or replaced by this program.
- */
-export type Origin = "created" | "adopted" | "policy-only";
-
 // Key ID forms: https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const MRK = "mrk-[0-9a-f]{32}";
@@ -198,40 +186,6 @@ export function keyProblem(key: {
         return `${key.ref} (${key.arn}) has key spec ${key.keySpec}; Secrets Manager needs a SYMMETRIC_DEFAULT key`;
     }
     return undefined;
-}
-
-/** What the offline plan shows per key and secret. */
-export interface Origins {
-    /** By layout key id ("shared", or the secret name with one key per secret). */
-    readonly keys: Readonly<Record<string, Origin>>;
-    /** By secret name. */
-    readonly secrets: Readonly<Record<string, Origin>>;
-}
-
-/** Minimal view of OwnerConfig, so the plan can call this on parsed config. */
-export interface OriginConfig {
-    readonly key: { readonly perSecret: boolean; readonly existing?: { readonly adopt: boolean } };
-    readonly secrets: readonly {
-        readonly name: string;
-        readonly existing?: { readonly adopt: boolean; readonly reencrypt: boolean };
-    }[];
-}
-
-/** Created, adopted or policy-only, for every key and secret of the owner stack; from config alone. */
-export function resourceOrigins(owner: OriginConfig): Origins {
-    const keys: Record<string, Origin> = {};
-    const keyOrigin: Origin = !owner.key.existing ? "created" : owner.key.existing.adopt ? "adopted" : "policy-only";
-    if (owner.key.perSecret) for (const s of owner.secrets) keys[s.name] = keyOrigin;
-    else keys.shared = keyOrigin;
-    const secrets: Record<string, Origin> = {};
-    for (const s of owner.secrets) {
-        secrets[s.name] = !s.existing
-            ? "created"
-            : s.existing.adopt || s.existing.reencrypt
-              ? "adopted"
-              : "policy-only";
-    }
-    return { keys, secrets };
 }
 
 // ---------------------------------------------------------------------------------------------

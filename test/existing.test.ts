@@ -11,7 +11,7 @@ import {
     type ExistingWorld,
 } from "../plan/existingWorld";
 import { simulate } from "../plan/simulate";
-import { parseKeyRef, parseSecretArn, resourceOrigins, secretKeyVerdict } from "../policies/existing";
+import { parseKeyRef, parseSecretArn, secretKeyVerdict } from "../policies/existing";
 import { SID_PREFIX, type PolicyDocument } from "../policies/documents";
 import {
     assertNoLockout,
@@ -262,26 +262,6 @@ describe("existing resources: reference forms and live facts (pure)", () => {
         });
         expect(byArn.ok).to.equal(false);
         expect(secretKeyVerdict({ secret: "Legacy", reencrypt: true })).to.deep.equal({ ok: true, reencrypt: true });
-    });
-
-    it("marks each key and secret created, adopted or policy-only from config alone", () => {
-        expect(
-            resourceOrigins({
-                key: { perSecret: false, existing: { adopt: false } },
-                secrets: [
-                    { name: "A", existing: { adopt: false, reencrypt: false } },
-                    { name: "B", existing: { adopt: true, reencrypt: false } },
-                    { name: "C", existing: { adopt: false, reencrypt: true } },
-                    { name: "D" },
-                ],
-            }),
-        ).to.deep.equal({
-            keys: { shared: "policy-only" },
-            secrets: { A: "policy-only", B: "adopted", C: "adopted", D: "created" },
-        });
-        expect(resourceOrigins({ key: { perSecret: true }, secrets: [{ name: "A" }] }).keys).to.deep.equal({
-            A: "created",
-        });
     });
 });
 

@@ -1,14 +1,15 @@
 import * as path from "path";
 import { expect } from "chai";
-import { SEED_KEY_POLICY, SEED_SECRET_POLICY } from "../plan/existingWorld";
+import { SEED_KEY_POLICY, SEED_SECRET_POLICY, SEED_WORLD, SEED_KEY_ARN } from "../plan/existingWorld";
+import { originsOf } from "../plan/origins";
 import { committed, plan, planJson, tempProject, type JsonReport } from "./planHelpers";
-import { ROOT } from "./mocks";
+import { AwsMocks, ROOT, run } from "./mocks";
 
 /** The plan marks each AWS resource created, adopted, policy-only or read (issue 6). */
 
 const EXISTING = path.join(ROOT, "examples", "existing");
 
-const originsOf = (report: JsonReport, stack: string) =>
+const reportOrigins = (report: JsonReport, stack: string) =>
     Object.fromEntries(
         (report.stacks.find((s) => s.name === stack)?.resources ?? [])
             .filter((r) => r.type.startsWith("aws:") && !r.name.startsWith("watch"))
@@ -19,14 +20,14 @@ describe("plan: where each resource comes from", () => {
     it("the committed stacks create everything they register", async () => {
         const { code, report } = await planJson();
         expect(code).to.equal(0);
-        expect(originsOf(report, "primary")).to.deep.equal({
+        expect(reportOrigins(report, "primary")).to.deep.equal({
             "aws:kms/key:Key share-key": "created",
             "aws:kms/alias:Alias share-alias": "created",
             "aws:secretsmanager/secret:Secret share-MySecret": "created",
             "aws:secretsmanager/secretPolicy:SecretPolicy share-MySecret-policy": "created",
             "aws:secretsmanager/secretVersion:SecretVersion share-MySecret-value": "created",
         });
-        expect(originsOf(report, "secondary")).to.deep.equal({
+        expect(reportOrigins(report, "secondary")).to.deep.equal({
             "aws:iam/user:User secondary-Stuart": "created",
             "aws:iam/userPolicy:UserPolicy secondary-Stuart-read": "created",
         });
@@ -36,11 +37,11 @@ describe("plan: where each resource comes from", () => {
         const { code, report } = await planJson([], EXISTING);
         expect(code).to.equal(0);
         expect(report.summary).to.deep.equal({ checks: 14, asExpected: 14, failed: 0 });
-        expect(originsOf(report, "primary")).to.deep.equal({
+        expect(reportOrigins(report, "primary")).to.deep.equal({
             "aws:kms/keyPolicy:KeyPolicy share-key-policy": "policy-only",
             "aws:secretsmanager/secretPolicy:SecretPolicy share-MySecret-policy": "policy-only",
         });
-        expect(originsOf(report, "secondary")).to.deep.equal({
+        expect(reportOrigins(report, "secondary")).to.deep.equal({
             "aws:iam/userPolicy:UserPolicy secondary-Stuart-read": "policy-only",
         });
         // Every statement someone else put there is still in the documents the plan proved.
@@ -62,8 +63,53 @@ describe("plan: where each resource comes from", () => {
         });
         const { code, report } = await planJson([], dir);
         expect(code).to.equal(0);
-        expect(originsOf(report, "primary")["aws:kms/key:Key share-key"]).to.equal("adopted");
-        expect(originsOf(report, "primary")["aws:secretsmanager/secret:Secret share-MySecret"]).to.equal("created");
+        expect(reportOrigins(report, "primary")["aws:kms/key:Key share-key"]).to.equal("adopted");
+        expect(reportOrigins(report, "primary")["aws:secretsmanager/secret:Secret share-MySecret"]).to.equal("created");
+    });
+});
+
+describe("origins of a mix of existing and created keys and secrets", () => {
+    const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:111111111111:secret:${name}-Ab12Cd`;
+    // A is shared as it is, B adopted, C re-encrypted (so adopted) from aws/secretsmanager, D created.
+    const world = {
+        ...SEED_WORLD,
+        secrets: [
+            { arn: arn("A"), kmsKeyId: SEED_KEY_ARN },
+            { arn: arn("B"), kmsKeyId: SEED_KEY_ARN },
+            { arn: arn("C") },
+        ],
+    };
+    const readers = ["secondary/Stuart"];
+
+    it("an existing key is policy-only; existing secrets policy-only or adopted; a new one created", async () => {
+        const r = await run(
+            "primary",
+            {
+                "secretshare:key": { existing: "alias/MyKey" },
+                "secretshare:secrets": [
+                    { name: "A", existing: true, readers },
+                    { name: "B", existing: true, adopt: true, readers },
+                    { name: "C", existing: true, reencrypt: true, readers },
+                    { name: "D", username: "Dora", readers },
+                ],
+            },
+            { mocks: new AwsMocks({}, world) },
+        );
+        const origins = originsOf(r.resources, r.options);
+        const of = (type: string, name: string) => origins[`${type}::${name}`];
+        expect(of("aws:kms/keyPolicy:KeyPolicy", "share-key-policy")).to.equal("policy-only");
+        expect(Object.keys(origins).filter((k) => k.startsWith("aws:kms/key:Key::share"))).to.deep.equal([]);
+        expect(of("aws:secretsmanager/secretPolicy:SecretPolicy", "share-A-policy")).to.equal("policy-only");
+        expect(Object.keys(origins).filter((k) => k === "aws:secretsmanager/secret:Secret::share-A")).to.deep.equal([]);
+        expect(of("aws:secretsmanager/secret:Secret", "share-B")).to.equal("adopted");
+        expect(of("aws:secretsmanager/secret:Secret", "share-C")).to.equal("adopted");
+        expect(of("aws:secretsmanager/secret:Secret", "share-D")).to.equal("created");
+        expect(of("aws:secretsmanager/secretPolicy:SecretPolicy", "share-D-policy")).to.equal("created");
+    });
+
+    it("one key per secret: each created key is marked created", async () => {
+        const r = await run("primary", { "secretshare:key": { alias: "MyKey", perSecret: true } });
+        expect(originsOf(r.resources, r.options)["aws:kms/key:Key::share-MySecret-key"]).to.equal("created");
     });
 });
 
