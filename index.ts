@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { accountProvider } from "./components/provider";
-import { readOwnerStack } from "./components/ownerReference";
-import { readExisting } from "./components/existing";
+import { accountProvider } from "./aws/provider";
+import { readOwnerStack } from "./contract/ownerReference";
+import { readExisting } from "./existing/read";
 import { SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
 import { consumerWatch, ownerWatch } from "./components/secretWatch";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../policies/arn";
+import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import { identityPolicy, roleTrustPolicy } from "../policies/documents";
 import { packIdentityPolicy, type ReaderGrant } from "../policies/layout";
 

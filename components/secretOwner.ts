@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OwnerConfig } from "../config/types";
-import type { ExistingResources, ResolvedKey } from "../policies/existing";
+import type { ExistingResources, ResolvedKey } from "../existing/resolve";
 import type { Grants, OwnerLayout } from "../policies/layout";
 
 /**
@@ -46,7 +46,7 @@ export interface SecretOwnerArgs {
     readonly passwords?: pulumi.Input<Record<string, string>>;
     /**
      * The existing key and secrets named in config, read and resolved by `readExisting`
-     * (components/existing.ts): for these, only the merged policy documents are written (or the
+     * (existing/read.ts): for these, only the merged policy documents are written (or the
      * resource is adopted). Never a Key or Secret resource for a policy-only one, so nothing
      * this program did not create can be deleted or replaced by it.
      */

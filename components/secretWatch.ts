@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Account, OwnerStackConfig, WatchSettings, WatchSubscriber } from "../config/types";
-import { placeholderKeyArn, placeholderSecretArn } from "../policies/arn";
+import { placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import {
     consumerWatchRules,
     globalEventsRegion,
@@ -12,9 +12,9 @@ import {
     watchTopicPolicy,
     type WatchedReader,
     type WatchRule,
-} from "../policies/events";
+} from "../watch/events";
 import type { OwnerLayout } from "../policies/layout";
-import { accountProvider } from "./provider";
+import { accountProvider } from "../aws/provider";
 
 export interface SecretWatchArgs {
     readonly partition: string;

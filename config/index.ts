@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { identityArn, partitionOf } from "../policies/arn";
+import { identityArn, partitionOf } from "../aws/arn";
 import { ConfigError, show } from "./errors";
 import * as s from "./schema";
 import type {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KEY_REF_FORMS, SECRET_ARN_FORM, parseKeyRef, parseSecretArn } from "../policies/existing";
+import { KEY_REF_FORMS, SECRET_ARN_FORM, parseKeyRef, parseSecretArn } from "../existing/resolve";
 
 /**
  * The zod schemas behind every `secretshare:*` config key. Messages name the
@@ -25,7 +25,7 @@ export const accountId = z.unknown().transform((value, ctx) => {
 });
 
 // Commercial, GovCloud and China partitions' region shape, e.g. eu-west-1, us-gov-west-1, ap-southeast-4.
-// Only the partitions whose ARNs the program builds (policies/arn.ts partitionOf) and whose
+// Only the partitions whose ARNs the program builds (aws/arn.ts partitionOf) and whose
 // roles config accepts: an ISO region would get arn:aws: ARNs in its policies.
 const REGION_FORM = "expected an AWS region name such as eu-west-1 (partitions aws, aws-cn and aws-us-gov)";
 export const region = z
@@ -152,7 +152,7 @@ export const secretName = z.string().superRefine((s, ctx) => {
     }
 });
 
-// An existing key: its reference forms are parsed in policies/existing.ts (the plan shares it).
+// An existing key: its reference forms are parsed in existing/resolve.ts (the plan shares it).
 const existingKeyRef = z.string({ error: `expected ${KEY_REF_FORMS}` }).transform((v, ctx) => {
     const ref = parseKeyRef(v);
     if ("error" in ref) {

@@ -175,7 +175,7 @@ if (require.main === module) {
     // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/resource.ts (Resource.callsites)
     delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     // Capturing those traces at all is the rest of that cost: about 20% of the run at 100 secrets
-    // (12.1 s instead of 14.9 s measured for scripts/scale.ts 100x20x5). Without frames Pulumi
+    // (12.1 s instead of 14.9 s measured for bench/scale.ts 100x20x5). Without frames Pulumi
     // records no source position, which the mock runtime does not use. SECRETSHARE_TRACE=1 keeps them.
     if (!process.env.SECRETSHARE_TRACE) Error.stackTraceLimit = 0;
     void main(process.argv.slice(2)).then((code) => {

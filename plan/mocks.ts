@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { partitionOf } from "../policies/arn";
+import { partitionOf } from "../aws/arn";
 import {
     SEED_WORLD,
     describeIdentity,

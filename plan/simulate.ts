@@ -8,7 +8,7 @@ import {
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { accountOfArn, partitionOf, secretsManagerService } from "../policies/arn";
+import { accountOfArn, partitionOf, secretsManagerService } from "../aws/arn";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
 import type { BatchMessage, WorkerInput } from "./simulateWorker";

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { accountOfArn, accountRootArn, secretsManagerService } from "./arn";
+import { accountOfArn, accountRootArn, secretsManagerService } from "../aws/arn";
 
 /**
  * The three documents of a cross-account share, built from plain values. The components, the

@@ -1,7 +1,7 @@
 import type { OwnerConfig, Reader, ReaderKind } from "../config/types";
-import { placeholderKeyArn, placeholderSecretArn, secretArnPattern } from "./arn";
+import { placeholderKeyArn, placeholderSecretArn, secretArnPattern } from "../aws/arn";
 import { identityPolicy, keyPolicy, secretResourcePolicy, type IdentityGrant, type PolicyDocument } from "./documents";
-import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from "./limits";
+import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from "../aws/limits";
 
 /**
  * Decides, from config alone, every document the owner writes and how each reader's identity

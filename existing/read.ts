@@ -1,0 +1,137 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { OwnerConfig } from "../config/types";
+import {
+    isSecretsManagerAwsKey,
+    resolveExisting,
+    type ExistingResources,
+    type KeyFacts,
+    type SecretFacts,
+} from "./resolve";
+import type { OwnerLayout } from "../policies/layout";
+
+/**
+ * Reads what already exists in the owner account (an existing key, existing secrets) and
+ * decides the documents to write into them, before any resource is registered: a refusal
+ * (AWS managed key, lock-out, size) stops the run with every reason at once, and the documents
+ * are plain values, so the component and the plan write exactly what was checked.
+ * Runs at every preview and update, so the merge always starts from the live documents.
+ */
+
+/** Something that exists in AWS cannot be shared as configured: says what and what to do. */
+export class ExistingResourceError extends pulumi.RunError {
+    constructor(
+        stack: string,
+        public readonly problems: readonly string[],
+    ) {
+        super(
+            `cannot share the existing resources named in the config of stack "${stack}":\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ExistingResourceError";
+    }
+}
+
+/** The value of an Output that is known once read (a `get` of an existing resource). */
+async function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise<T>((resolve) =>
+        o.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
+}
+
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+
+/**
+ * Undefined when config names nothing existing. `name` prefixes the read resource (the key
+ * policy is read with `aws.kms.KeyPolicy.get`: @pulumi/aws 7.48 has no key policy data source).
+ */
+export async function readExisting(
+    stack: string,
+    name: string,
+    owner: OwnerConfig,
+    layout: OwnerLayout,
+    provider: pulumi.ProviderResource,
+): Promise<ExistingResources | undefined> {
+    const existingSecrets = owner.secrets.filter((s) => s.existing);
+    if (!owner.key.existing && existingSecrets.length === 0) return undefined;
+    const opts: pulumi.InvokeOptions = { provider };
+    const problems: string[] = [];
+    const where = `account ${owner.account.accountId}, ${owner.account.region}`;
+
+    const readKey = async (): Promise<KeyFacts | undefined> => {
+        const ex = owner.key.existing;
+        if (!ex) return undefined;
+        let k: aws.kms.GetKeyResult;
+        try {
+            // DescribeKey takes every form config accepts: key ARN, key ID, alias name, alias ARN.
+            k = await aws.kms.getKey({ keyId: ex.ref }, opts);
+        } catch (e) {
+            problems.push(`secretshare:key.existing = "${ex.ref}": no such key in ${where} (${reason(e)})`);
+            return undefined;
+        }
+        const facts: KeyFacts = {
+            ref: ex.ref,
+            arn: k.arn,
+            keyId: k.id,
+            keyManager: k.keyManager,
+            keyState: k.keyState,
+            keyUsage: k.keyUsage,
+            keySpec: k.keySpec,
+            description: k.description,
+        };
+        if (k.keyManager !== "CUSTOMER") return facts; // refused by resolveExisting; nothing to read
+        const current = aws.kms.KeyPolicy.get(`${name}-key-current`, k.id, undefined, { provider });
+        return { ...facts, policy: await valueOf(current.policy) };
+    };
+
+    const readSecret = async (s: OwnerConfig["secrets"][number], i: number): Promise<[string, SecretFacts]> => {
+        const ex = s.existing as NonNullable<typeof s.existing>;
+        let r: aws.secretsmanager.GetSecretResult;
+        try {
+            r = await aws.secretsmanager.getSecret(ex.by === "arn" ? { arn: ex.ref } : { name: ex.ref }, opts);
+        } catch (e) {
+            problems.push(
+                `secretshare:secrets[${i}] = ${JSON.stringify(ex.ref)}: no such secret in ${where} (${reason(e)})`,
+            );
+            return [s.name, undefined as unknown as SecretFacts];
+        }
+        let kmsKey: SecretFacts["kmsKey"];
+        if (!isSecretsManagerAwsKey(r.kmsKeyId)) {
+            try {
+                const k = await aws.kms.getKey({ keyId: r.kmsKeyId }, opts);
+                kmsKey = { arn: k.arn, keyManager: k.keyManager };
+            } catch {
+                // Not readable with these credentials: compared by the KmsKeyId as given.
+                kmsKey = undefined;
+            }
+        }
+        return [
+            s.name,
+            {
+                name: r.name,
+                arn: r.arn,
+                kmsKeyId: r.kmsKeyId,
+                description: r.description,
+                policy: r.policy,
+                ...(kmsKey && { kmsKey }),
+            },
+        ];
+    };
+
+    const [key, secretEntries] = await Promise.all([
+        readKey(),
+        Promise.all(
+            owner.secrets.map((s, i) => (s.existing ? readSecret(s, i) : undefined)).filter((p) => p !== undefined),
+        ),
+    ]);
+    if (problems.length) throw new ExistingResourceError(stack, problems);
+    const resolved = resolveExisting(owner, layout, {
+        ...(key && { key }),
+        secrets: Object.fromEntries(secretEntries),
+    });
+    if (resolved.problems.length) throw new ExistingResourceError(stack, resolved.problems);
+    return resolved.resources;
+}

@@ -1,0 +1,91 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { main } from "../../plan/cli";
+import type { PlanOptions } from "../../plan/plan";
+import { ROOT } from "../mocks";
+
+/** Helpers for the plan's tests: in-process runs of `main` and throwaway project directories. */
+
+export interface Outcome {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** `npm start -- <argv>` in-process, in `dir` (default: the repository with the committed stacks). */
+export async function plan(
+    argv: readonly string[],
+    dir = ROOT,
+    extra: Pick<PlanOptions, "mutate"> = {},
+): Promise<Outcome> {
+    let stdout = "";
+    let stderr = "";
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: dir }, extra);
+    return { code, stdout, stderr };
+}
+
+export interface JsonReport {
+    ok: boolean;
+    summary: { checks: number; asExpected: number; failed: number };
+    stacks: {
+        name: string;
+        file: string;
+        mode: string | null;
+        reads: { reference: string; stack: string } | null;
+        placeholders: string[];
+        resources: {
+            type: string;
+            name: string;
+            account: string | null;
+            region: string | null;
+            origin: string;
+            inputs: Record<string, unknown>;
+        }[];
+        outputs: Record<string, unknown>;
+    }[];
+    access: {
+        check: string;
+        secret: string;
+        who: string;
+        principal: string;
+        action: string;
+        resource: string;
+        context: Record<string, string>;
+        expected: "Allowed" | "Denied";
+        decision: string;
+        ok: boolean;
+        reason?: string;
+    }[];
+    notProven: { secret: string; reader: string; reason: string }[];
+}
+
+export async function planJson(
+    argv: readonly string[] = [],
+    dir = ROOT,
+    extra: Pick<PlanOptions, "mutate"> = {},
+): Promise<{ code: number; report: JsonReport; stderr: string }> {
+    const out = await plan(["--json", ...argv], dir, extra);
+    return { code: out.code, report: JSON.parse(out.stdout) as JsonReport, stderr: out.stderr };
+}
+
+/** The committed stack file of `stack`, parsed. */
+export function committed(stack: string): { config: Record<string, unknown> } {
+    return YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+}
+
+/**
+ * A temporary project: the repository's Pulumi.yaml (unless `project` is given) and one
+ * `Pulumi.<stack>.yaml` per entry, each given as its `config` map.
+ */
+export function tempProject(stacks: Record<string, Record<string, unknown>>, project?: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-plan-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), project ?? fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    for (const [name, config] of Object.entries(stacks)) {
+        fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), YAML.stringify({ config }));
+    }
+    return dir;
+}

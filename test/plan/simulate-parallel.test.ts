@@ -1,0 +1,61 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import type { RegisteredResource } from "../../plan/mocks";
+import { plan, type Plan } from "../../plan/plan";
+import { accessMatrix, type AccessMatrix } from "../../plan/simulate";
+import { generate, parseShape, writeStackFiles } from "../../bench/scale";
+
+/**
+ * The access matrix in worker threads (plan/simulateWorker.ts) gives exactly the results of the
+ * main thread alone, in the same order: forced here with a threshold of 0 on a generated 10x5x2
+ * project (410 checks), and a batch size that does not divide the number of checks.
+ */
+
+const KEY = "aws:kms/key:Key";
+
+let dir: string;
+before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-parallel-"));
+    writeStackFiles(generate(parseShape("10x5x2")), dir);
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Drops, from every key policy, the statement that lets the first consumer account decrypt. */
+const weakenKeyPolicies = (_stack: string, resources: RegisteredResource[]) =>
+    resources.map((r) => {
+        if (r.type !== KEY || typeof r.inputs.policy !== "string") return r;
+        const doc = JSON.parse(r.inputs.policy) as { Statement: { Principal?: unknown }[] };
+        const Statement = doc.Statement.filter((s) => !JSON.stringify(s.Principal ?? "").includes("222200000001"));
+        return { ...r, inputs: { ...r.inputs, policy: JSON.stringify({ ...doc, Statement }) } };
+    });
+
+async function both(planned: Plan): Promise<{ inOrder: AccessMatrix; parallel: AccessMatrix }> {
+    const inOrder = await accessMatrix(planned, { workers: 0 });
+    const parallel = await accessMatrix(planned, { workers: 2, threshold: 0, batchSize: 7 });
+    return { inOrder, parallel };
+}
+
+describe("the access matrix in worker threads", function () {
+    // Two worker threads each compile the TypeScript and load the simulator's data files.
+    this.timeout(120000);
+
+    it("gives the same CheckResults, in the same order, as the main thread alone", async () => {
+        const planned = await plan({ dir });
+        const { inOrder, parallel } = await both(planned);
+        expect(inOrder.checks).to.have.length(410);
+        expect(inOrder.checks.every((c) => c.ok)).to.equal(true);
+        expect(parallel).to.deep.equal(inOrder);
+        expect(parallel.checks.map((c) => c.name)).to.deep.equal(inOrder.checks.map((c) => c.name));
+    });
+
+    it("gives the same failures, in the same order, for a weakened key policy", async () => {
+        const planned = await plan({ dir, mutate: weakenKeyPolicies });
+        const { inOrder, parallel } = await both(planned);
+        const failed = (m: AccessMatrix) => m.checks.filter((c) => !c.ok).map((c) => [c.name, c.decision, c.reason]);
+        expect(failed(inOrder)).to.have.length.greaterThan(0);
+        expect(failed(parallel)).to.deep.equal(failed(inOrder));
+        expect(parallel).to.deep.equal(inOrder);
+    });
+});
