@@ -5,8 +5,9 @@ import { readExisting } from "./existing/read";
 import { SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
 import { consumerWatch, ownerWatch } from "./components/secretWatch";
-import { ConfigError, configPasswords, loadConfig, type OwnerStackConfig } from "./config";
-import { LimitError, ownerLayout } from "./policies/layout";
+import { ConfigError, LimitError } from "./common/errors";
+import { configPasswords, loadConfig, type OwnerStackConfig } from "./config";
+import { ownerLayout } from "./policies/layout";
 
 /**
  * secretshare: one program for every stack. `secretshare:mode` picks the side:

@@ -1,7 +1,8 @@
 import { parseConfig, type OwnerStackConfig } from "../config";
 import { accountRootArn, identityArn, placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import type { IdentityGrant, PolicyDocument, Statement } from "../policies/documents";
-import { LimitError, ownerLayout, packIdentityPolicy } from "../policies/layout";
+import { LimitError } from "../common/errors";
+import { ownerLayout, packIdentityPolicy } from "../policies/layout";
 import { LIMITS, sizeOf } from "../aws/limits";
 
 /**

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import { identityPolicy, roleTrustPolicy } from "../policies/documents";
-import { packIdentityPolicy, type ReaderGrant } from "../policies/layout";
+import type { ReaderGrant } from "../contract/ownerExports";
+import { packIdentityPolicy } from "../policies/layout";
 
 export interface SecretConsumerArgs {
     /** The readers of this account, as the owner grants them (`grants.<account>.readers`). */

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OwnerConfig } from "../config/types";
 import type { ExistingResources, ResolvedKey } from "../existing/resolve";
-import type { Grants, OwnerLayout } from "../policies/layout";
+import type { Grants } from "../contract/ownerExports";
+import type { OwnerLayout } from "../policies/layout";
 
 /**
  * Inputs of an adopted key or secret that this program does not decide: copied from the live

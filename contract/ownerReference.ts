@@ -1,30 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import type { Account } from "../config/types";
-import type { ReaderGrant } from "../policies/layout";
+import { CONSUMER_READS, consumerViewSchema, type ReaderGrant } from "./ownerExports";
 
-/** The owner stack's exports that a consumer stack reads. */
-export const OWNER_OUTPUTS = ["ownerAccountId", "region", "secretArns", "keyArns", "grants"] as const;
-
-const grantsSchema = z.record(
-    z.string(),
-    z.object({
-        accountId: z.string(),
-        readers: z.array(
-            z.object({
-                kind: z.enum(["user", "role"]),
-                name: z.string(),
-                path: z.string(),
-                existing: z.boolean(),
-                assumedBy: z.array(z.string()).optional(),
-                arn: z.string(),
-                secrets: z.array(z.string()),
-            }),
-        ),
-    }),
-);
-
-export interface OwnerExports {
+/** What a consumer stack builds from: the owner's exports, with the grants of this consumer only. */
+export interface ConsumerView {
     readonly ownerAccountId: string;
     readonly region: string;
     readonly secretArns: Record<string, string>;
@@ -43,9 +22,9 @@ export async function readOwnerStack(
     ref: pulumi.StackReference,
     ownerStack: string,
     consumer: Account,
-): Promise<OwnerExports> {
+): Promise<ConsumerView> {
     const values: Record<string, unknown> = {};
-    for (const name of OWNER_OUTPUTS) {
+    for (const name of CONSUMER_READS) {
         let details: pulumi.StackReferenceOutputDetails;
         try {
             details = await ref.getOutputDetails(name);
@@ -62,15 +41,7 @@ export async function readOwnerStack(
         }
         values[name] = value;
     }
-    const parsed = z
-        .object({
-            ownerAccountId: z.string(),
-            region: z.string(),
-            secretArns: z.record(z.string(), z.string()),
-            keyArns: z.record(z.string(), z.string()),
-            grants: grantsSchema,
-        })
-        .safeParse(values);
+    const parsed = consumerViewSchema.safeParse(values);
     if (!parsed.success) {
         throw new pulumi.RunError(
             `stack ${ownerStack} exports outputs of an unexpected form (${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}): ` +

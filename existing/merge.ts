@@ -1,4 +1,5 @@
 import { accountRootArn } from "../aws/arn";
+import { PolicyReadError } from "../common/errors";
 import { SID_PREFIX, type PolicyDocument } from "../policies/documents";
 
 /**
@@ -17,14 +18,6 @@ export interface LiveDocument {
     readonly Id?: string;
     readonly Statement: readonly LiveStatement[];
     readonly [key: string]: unknown;
-}
-
-/** A stored document that cannot be read as a policy: the message says which and why. */
-export class PolicyReadError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "PolicyReadError";
-    }
 }
 
 /**
@@ -55,11 +48,6 @@ export function parsePolicy(text: string | undefined, what: string): LiveDocumen
 /** A statement this program wrote: its Sid starts with SID_PREFIX ("SecretShare"). */
 export function isOwnStatement(s: LiveStatement): boolean {
     return typeof s.Sid === "string" && s.Sid.startsWith(SID_PREFIX);
-}
-
-/** The statements somebody else wrote, in their stored order. */
-export function foreignStatements(doc: LiveDocument | undefined): LiveStatement[] {
-    return (doc?.Statement ?? []).filter((s) => !isOwnStatement(s));
 }
 
 /**
@@ -172,24 +160,12 @@ export function lockedOutAdmins(doc: LiveDocument, admins: readonly string[]): s
     });
 }
 
-/** The key policy would lock its administrators out: refuse to write it. */
-export class LockoutError extends Error {
-    constructor(
-        public readonly keyName: string,
-        public readonly lockedOut: readonly string[],
-    ) {
-        super(
-            `refusing to write the key policy of ${keyName}: it would no longer allow kms:PutKeyPolicy to ${lockedOut.join(", ")}, ` +
-                "so nobody could change the key policy again. Keep a statement (with a Sid that does not start with " +
-                `${SID_PREFIX}) that allows kms:PutKeyPolicy, or kms:*, to the owner account root or the key's administrators, ` +
-                "and name those administrators in secretshare:key.admins.",
-        );
-        this.name = "LockoutError";
-    }
-}
-
-/** Throws a LockoutError when `doc` would lock any of `admins` out of the key. */
-export function assertNoLockout(keyName: string, doc: LiveDocument, admins: readonly string[]): void {
-    const out = lockedOutAdmins(doc, admins);
-    if (out.length) throw new LockoutError(keyName, out);
+/** Why a key policy that would lock its administrators out is refused, and what to keep instead. */
+export function lockoutMessage(keyName: string, lockedOut: readonly string[]): string {
+    return (
+        `refusing to write the key policy of ${keyName}: it would no longer allow kms:PutKeyPolicy to ${lockedOut.join(", ")}, ` +
+        "so nobody could change the key policy again. Keep a statement (with a Sid that does not start with " +
+        `${SID_PREFIX}) that allows kms:PutKeyPolicy, or kms:*, to the owner account root or the key's administrators, ` +
+        "and name those administrators in secretshare:key.admins."
+    );
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ExistingResourceError } from "../common/errors";
 import type { OwnerConfig } from "../config/types";
 import {
     isSecretsManagerAwsKey,
@@ -17,20 +18,6 @@ import type { OwnerLayout } from "../policies/layout";
  * are plain values, so the component and the plan write exactly what was checked.
  * Runs at every preview and update, so the merge always starts from the live documents.
  */
-
-/** Something that exists in AWS cannot be shared as configured: says what and what to do. */
-export class ExistingResourceError extends pulumi.RunError {
-    constructor(
-        stack: string,
-        public readonly problems: readonly string[],
-    ) {
-        super(
-            `cannot share the existing resources named in the config of stack "${stack}":\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
-        );
-        this.name = "ExistingResourceError";
-    }
-}
 
 /** The value of an Output that is known once read (a `get` of an existing resource). */
 async function valueOf<T>(o: pulumi.Output<T>): Promise<T> {

@@ -1,8 +1,8 @@
 import { SID_PREFIX, type PolicyDocument } from "../policies/documents";
 import { LIMITS, measure, type SizeReport } from "../aws/limits";
+import { PolicyReadError } from "../common/errors";
 import {
-    LockoutError,
-    PolicyReadError,
+    lockoutMessage,
     isOwnStatement,
     lockedOutAdmins,
     mergeOwnStatements,
@@ -340,7 +340,7 @@ export function resolveExisting(
             const policy = mergeOwnStatements(current, grantsForExistingKey(layoutKey.policy));
             const admins = requiredKeyAdmins(owner.account.partition, owner.account.accountId, owner.key.admins);
             const out = lockedOutAdmins(policy, admins);
-            if (out.length) problems.push(new LockoutError(ex.ref, out).message);
+            if (out.length) problems.push(lockoutMessage(ex.ref, out));
             sized(what, policy, "keyPolicy");
             keys[layoutKey.id] = {
                 id: layoutKey.id,

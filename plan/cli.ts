@@ -1,5 +1,7 @@
 import { performance } from "perf_hooks";
-import { isUserError, plan, PlanError, type PlanOptions } from "./plan";
+import { parseCommandLine } from "../common/args";
+import { isUserError, UsageError } from "../common/errors";
+import { plan, type PlanOptions } from "./plan";
 import { isOk, toJson, toMarkdown, toText } from "./report";
 import { accessMatrix } from "./simulate";
 
@@ -40,52 +42,22 @@ export interface Args {
     readonly dir?: string;
 }
 
-class UsageError extends PlanError {}
-
 export function parseArgs(argv: readonly string[]): Args {
-    const stacks: string[] = [];
-    let format: Format | undefined;
-    let dir: string | undefined;
-    let help = false;
-    const setFormat = (f: Format) => {
-        if (format && format !== f) throw new UsageError(`--${format} and --${f} cannot be combined`);
-        format = f;
+    const { values } = parseCommandLine(argv, {
+        stack: { type: "string", short: "s", multiple: true },
+        dir: { type: "string" },
+        json: { type: "boolean" },
+        markdown: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+    });
+    if (values.json && values.markdown) throw new UsageError("--json and --markdown cannot be combined");
+    const format: Format = values.json ? "json" : values.markdown ? "markdown" : "text";
+    return {
+        help: values.help ?? false,
+        format,
+        stacks: values.stack ?? [],
+        ...(values.dir !== undefined && { dir: values.dir }),
     };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const [flag, inline] =
-            arg.startsWith("--") && arg.includes("=")
-                ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-                : [arg, undefined];
-        const value = () => {
-            const v = inline ?? argv[++i];
-            if (v === undefined || v === "" || (inline === undefined && v.startsWith("-"))) {
-                throw new UsageError(`${flag} needs a value`);
-            }
-            return v;
-        };
-        switch (flag) {
-            case "--stack":
-            case "-s":
-                stacks.push(value());
-                break;
-            case "--dir":
-                dir = value();
-                break;
-            case "--json":
-            case "--markdown":
-                if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-                setFormat(flag.slice(2) as Format);
-                break;
-            case "--help":
-            case "-h":
-                help = true;
-                break;
-            default:
-                throw new UsageError(`unknown argument "${arg}"`);
-        }
-    }
-    return { help, format: format ?? "text", stacks, ...(dir !== undefined && { dir }) };
 }
 
 /** Runs the plan; returns the exit code. Writes the report to `io.stdout`, errors to `io.stderr`. */

@@ -1,8 +1,8 @@
 import { originsOf, type Origin } from "./origins";
-import * as pulumi from "@pulumi/pulumi";
 import type { KnownStacks, RegisteredResource } from "./mocks";
 import { runStack } from "./runtime";
-import { listStacks, readProject, readStackFile, StackFileError, type StackFile } from "./stackFiles";
+import { PlanError } from "../common/errors";
+import { listStacks, readProject, readStackFile, type StackFile } from "./stackFiles";
 
 /**
  * The offline plan: reads `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files of a project,
@@ -14,14 +14,6 @@ import { listStacks, readProject, readStackFile, StackFileError, type StackFile 
  * `secretshare:ownerStack` (`<org>/<project>/<stack>`) is accepted as written, because a stack
  * file does not say which organization it will be deployed in.
  */
-
-/** A mistake in how the plan was asked for, or in the project's files: exit code 2, no stack trace. */
-export class PlanError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "PlanError";
-    }
-}
 
 export interface PlanOptions {
     /** The project directory: `Pulumi.yaml` and `Pulumi.<stack>.yaml`. */
@@ -183,17 +175,4 @@ export function dependencyOrder(stacks: readonly string[], reads: ReadonlyMap<st
     };
     for (const s of [...stacks].sort()) visit(s, []);
     return order;
-}
-
-/**
- * Errors that are the user's to fix (config, stack files, the plan's arguments, a failed
- * StackReference): reported as their message alone, exit code 2.
- */
-export function isUserError(e: unknown): e is Error {
-    return (
-        e instanceof PlanError ||
-        e instanceof StackFileError ||
-        e instanceof pulumi.RunError ||
-        (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true)
-    );
 }

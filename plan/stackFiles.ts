@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { StackFileError } from "../common/errors";
 
 /**
  * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` as the Pulumi CLI would hand them to the
@@ -25,13 +26,6 @@ export interface StackFile {
 export interface Project {
     readonly name: string;
     readonly dir: string;
-}
-
-export class StackFileError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "StackFileError";
-    }
 }
 
 export function readProject(dir: string): Project {

@@ -1,4 +1,6 @@
+import { LimitError } from "../common/errors";
 import type { OwnerConfig, Reader, ReaderKind } from "../config/types";
+import type { Grants } from "../contract/ownerExports";
 import { placeholderKeyArn, placeholderSecretArn, secretArnPattern } from "../aws/arn";
 import { identityPolicy, keyPolicy, secretResourcePolicy, type IdentityGrant, type PolicyDocument } from "./documents";
 import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from "../aws/limits";
@@ -8,27 +10,6 @@ import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from 
  * policy is packed, and checks every size against its AWS limit. Pure: runs before any
  * resource is registered, in the program, the tests and the offline plan alike.
  */
-
-/** What the owner grants one reader: exported to consumer stacks. */
-export interface ReaderGrant {
-    readonly kind: ReaderKind;
-    readonly name: string;
-    readonly path: string;
-    readonly existing: boolean;
-    readonly arn: string;
-    /** A created role's trusted principals; absent: its own account. */
-    readonly assumedBy?: readonly string[];
-    /** Names of the secrets it reads, sorted. */
-    readonly secrets: readonly string[];
-}
-
-export interface AccountGrants {
-    readonly accountId: string;
-    readonly readers: readonly ReaderGrant[];
-}
-
-/** By consumer account name. The owner stack exports this as `grants`. */
-export type Grants = Record<string, AccountGrants>;
 
 export interface KeyPlan {
     /** "shared" for the stack's one key, or the secret's name with one key per secret. */
@@ -45,14 +26,6 @@ export interface OwnerLayout {
     readonly secretPolicies: Readonly<Record<string, PolicyDocument>>;
     readonly grants: Grants;
     readonly sizes: readonly SizeReport[];
-}
-
-/** A document would exceed its AWS limit: the message says which, by how much, and what to do. */
-export class LimitError extends Error {
-    constructor(public readonly problems: readonly string[]) {
-        super(problems.join("\n"));
-        this.name = "LimitError";
-    }
 }
 
 const num = (n: number) => n.toLocaleString("en-US");

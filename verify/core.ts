@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import { UsageError } from "../common/errors";
 import * as path from "path";
 import {
     AccessAnalyzerClient,
@@ -89,14 +90,6 @@ export interface Options {
     ownerRoleArn?: string;
     ownerStack: string;
     help: boolean;
-}
-
-/** A mistake in how the command was called: printed with a pointer to --help, exit status 2. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
 }
 
 const SECRET_ARN = /^arn:aws(-[a-z]+)*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)-[A-Za-z0-9]{6}$/;

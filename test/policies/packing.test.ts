@@ -15,7 +15,8 @@ import {
     type IdentityGrant,
     type PolicyDocument,
 } from "../../policies/documents";
-import { LimitError, ownerLayout, packIdentityPolicy, type OwnerLayout } from "../../policies/layout";
+import { LimitError } from "../../common/errors";
+import { ownerLayout, packIdentityPolicy, type OwnerLayout } from "../../policies/layout";
 import { LIMITS, sizeOf } from "../../aws/limits";
 import { largest } from "../../bench/capacity";
 import { generate, type GeneratedSet } from "../../bench/scale";
