@@ -1,4 +1,24 @@
-/** ARN builders over plain strings. Pure: shared by the components, the tests and the plan. */
+/**
+ * The one place that builds and reads ARNs, over plain strings. Pure: shared by the components,
+ * the tests, the plan and verify.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ */
+
+/** The five fields of an ARN; `resource` is everything after the account (it may hold ':'). */
+export interface Arn {
+    readonly partition: string;
+    readonly service: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly resource: string;
+}
+
+/** Reads any ARN of one of the three partitions; undefined for anything else. */
+export function parseArn(text: string): Arn | undefined {
+    const m = /^arn:(aws|aws-cn|aws-us-gov):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/.exec(text);
+    if (!m) return undefined;
+    return { partition: m[1], service: m[2], region: m[3], accountId: m[4] ?? "", resource: m[5] };
+}
 
 /** The ARN partition a region belongs to. */
 export function partitionOf(region: string): string {
@@ -51,4 +71,30 @@ export function placeholderKeyArn(partition: string, region: string, accountId: 
 /** The service name Secrets Manager uses when it calls KMS for a caller (`kms:ViaService`). */
 export function secretsManagerService(region: string): string {
     return `secretsmanager.${region}.amazonaws.com`;
+}
+
+// Secret ARNs end with the name, "-" and six random characters.
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
+const SECRET_ARN =
+    /^arn:(aws|aws-cn|aws-us-gov):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})-[A-Za-z0-9]{6}$/;
+
+export interface SecretArn {
+    readonly arn: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly name: string;
+}
+
+export const SECRET_ARN_FORM =
+    "expected a complete secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (as the console shows it)";
+
+export function parseSecretArn(value: string): SecretArn | { error: string } {
+    const m = SECRET_ARN.exec(value);
+    if (m) return { arn: value, region: m[2], accountId: m[3], name: m[4] };
+    if (/^arn:[^:]*:secretsmanager:[^:]*:\d{12}:secret:[^:]+$/.test(value)) {
+        return {
+            error: `${SECRET_ARN_FORM}; this looks like a partial ARN (no -XXXXXX suffix): give the full ARN, or the name with existing: true`,
+        };
+    }
+    return { error: SECRET_ARN_FORM };
 }

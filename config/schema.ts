@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { KEY_REF_FORMS, SECRET_ARN_FORM, parseKeyRef, parseSecretArn } from "../existing/resolve";
+import { SECRET_ARN_FORM, parseSecretArn } from "../aws/arn";
+import { KEY_REF_FORMS, parseKeyRef } from "../existing/resolve";
 
 /**
  * The zod schemas behind every `secretshare:*` config key. Messages name the

@@ -69,32 +69,6 @@ const AWS_MANAGED_KEY_NAMED =
     "alias/aws/* names an AWS managed key: its key policy cannot be changed, and a secret encrypted with it " +
     "cannot be read from another account; name a customer managed key";
 
-// Secret ARNs end with the name, "-" and six random characters.
-// https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
-const SECRET_ARN =
-    /^arn:(aws|aws-cn|aws-us-gov):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})-[A-Za-z0-9]{6}$/;
-
-export interface SecretArn {
-    readonly arn: string;
-    readonly region: string;
-    readonly accountId: string;
-    readonly name: string;
-}
-
-export const SECRET_ARN_FORM =
-    "expected a complete secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (as the console shows it)";
-
-export function parseSecretArn(value: string): SecretArn | { error: string } {
-    const m = SECRET_ARN.exec(value);
-    if (m) return { arn: value, region: m[2], accountId: m[3], name: m[4] };
-    if (/^arn:[^:]*:secretsmanager:[^:]*:\d{12}:secret:[^:]+$/.test(value)) {
-        return {
-            error: `${SECRET_ARN_FORM}; this looks like a partial ARN (no -XXXXXX suffix): give the full ARN, or the name with existing: true`,
-        };
-    }
-    return { error: SECRET_ARN_FORM };
-}
-
 /**
  * Our statements for a key this program did not create: the reader grants only. The
  * "OwnerAdministers" statement of a created key is left out: an existing key already has its

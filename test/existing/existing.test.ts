@@ -11,7 +11,8 @@ import {
     type ExistingWorld,
 } from "../../plan/existingWorld";
 import { simulate } from "../../plan/simulate";
-import { parseKeyRef, parseSecretArn, secretKeyVerdict } from "../../existing/resolve";
+import { parseSecretArn } from "../../aws/arn";
+import { parseKeyRef, secretKeyVerdict } from "../../existing/resolve";
 import { SID_PREFIX, type PolicyDocument } from "../../policies/documents";
 import {
     lockoutMessage,
