@@ -12,7 +12,7 @@ import {
     watchTopicPolicy,
     type WatchedReader,
     type WatchRule,
-} from "../watch/events";
+} from "../watch";
 import type { OwnerLayout } from "../policies/layout";
 import { accountProvider } from "../aws/provider";
 

@@ -3,7 +3,7 @@ import { parseCommandLine } from "../common/args";
 import { isUserError, UsageError } from "../common/errors";
 import { plan, type PlanOptions } from "./plan";
 import { isOk, toJson, toMarkdown, toText } from "./report";
-import { accessMatrix } from "./simulate";
+import { accessMatrix } from "./proof";
 
 /**
  * `npm start`: the offline plan of every stack, and the access matrix that proves who can

@@ -2,7 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
-import type { AccessMatrix, CheckResult } from "./simulate";
+import type { AccessMatrix, CheckResult } from "./proof";
 import { SECURE_PLACEHOLDER } from "./stackFiles";
 
 /**

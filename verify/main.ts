@@ -1,9 +1,10 @@
 import * as path from "path";
-import { realDeps, verify } from "./core";
+import { realDeps } from "./deps";
+import { verify } from "./verify";
 
 /**
- * `npm run verify -- --help`: proves a deployed share with real AWS calls. The checks and their
- * tests: verify/core.ts, test/verify/verify.test.ts.
+ * `npm run verify -- --help`: proves a deployed share with real AWS calls. The command:
+ * verify/verify.ts; its tests: test/verify/.
  */
 verify(process.argv.slice(2), realDeps(path.resolve(__dirname, "..")))
     .then((code) => {

@@ -140,6 +140,17 @@ describe("GitHub Actions workflows", function () {
         expect(count).to.equal(18);
     });
 
+    it("run Node.js 24 LTS in every setup-node step (Node.js 20 is past end of life)", () => {
+        const versions = fs
+            .readdirSync(WORKFLOWS)
+            .flatMap((f) => Object.values(workflow(f).jobs))
+            .flatMap((j) => j.steps)
+            .filter((s) => s.uses?.startsWith("actions/setup-node@"))
+            .map((s) => String(s.with?.["node-version"]));
+        expect(versions).to.have.length.greaterThan(0);
+        expect([...new Set(versions)]).to.deep.equal(["24"]);
+    });
+
     it("never use long-lived AWS keys: credentials come from OIDC only", () => {
         for (const file of fs.readdirSync(WORKFLOWS)) {
             const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");

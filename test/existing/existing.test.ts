@@ -10,7 +10,7 @@ import {
     SEED_WORLD,
     type ExistingWorld,
 } from "../../plan/existingWorld";
-import { simulate } from "../../plan/simulate";
+import { simulate } from "../../plan/proof/simulator";
 import { parseSecretArn } from "../../aws/arn";
 import { parseKeyRef, secretKeyVerdict } from "../../existing/resolve";
 import { SID_PREFIX, type PolicyDocument } from "../../policies/documents";

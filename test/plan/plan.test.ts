@@ -7,7 +7,7 @@ import { PlanError } from "../../common/errors";
 import { dependencyOrder } from "../../plan/plan";
 import { parseArgs } from "../../plan/cli";
 import { MARKDOWN_ROWS, toMarkdown } from "../../plan/report";
-import type { CheckResult } from "../../plan/simulate";
+import type { CheckResult } from "../../plan/proof";
 import { SECURE_PLACEHOLDER } from "../../plan/stackFiles";
 import { ROOT } from "../mocks";
 import { committed, plan, planJson, tempProject, type JsonReport, type Outcome } from "./helpers";

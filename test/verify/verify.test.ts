@@ -16,17 +16,11 @@ import { DescribeRuleCommand, EventBridgeClient, TestEventPatternCommand } from 
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import {
-    HELP,
-    awsCredentials,
-    identityOf,
-    isThrottling,
-    parseArgs,
-    verify,
-    withRetry,
-    type Deps,
-} from "../../verify/core";
-import { matchesPattern, type EventPattern } from "../../watch/eventPattern";
+import { HELP } from "../../verify/args";
+import { awsCredentials } from "../../verify/credentials";
+import type { Deps } from "../../verify/deps";
+import { verify } from "../../verify/verify";
+import { matchesPattern, type EventPattern } from "../support/eventPattern";
 import { ROOT, SECONDARY_ACCOUNT, ofType, resource, run, type StackRun } from "../mocks";
 
 /**
@@ -247,7 +241,7 @@ describe("npm run verify", function () {
             `PASS  Access Analyzer ValidatePolicy, identity policy of ${STUART} (as the consumer stack writes it): 0 error(s) or security warning(s), 0 other finding(s)`,
         ]);
         expect(h.lines.at(-1)).to.equal("verify: 32 passed, 0 failed, 0 skipped");
-        // The calls the seed's last step makes, and nothing looser.
+        // The calls the walk-through's last step makes, and nothing looser.
         expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).to.deep.equal([
             { SecretId: secretArn, VersionStage: "AWSCURRENT" },
             { SecretId: secretArn, VersionStage: "AWSPREVIOUS" },
@@ -391,28 +385,6 @@ describe("npm run verify", function () {
             expect(checks(h.lines)).to.include(
                 "FAIL  consumer reads MySecret (VersionStage AWSCURRENT): ThrottlingException: Rate exceeded",
             );
-        });
-
-        it("withRetry: jitter halves the delay at most, capped at 5 s; other errors are not retried", async () => {
-            const h = harness();
-            h.deps.random = () => 0;
-            let calls = 0;
-            const result = await withRetry(h.deps, "x", () => {
-                calls++;
-                if (calls < 5)
-                    return Promise.reject(Object.assign(new Error("slow"), { $metadata: { httpStatusCode: 429 } }));
-                return Promise.resolve("ok");
-            });
-            expect([result, calls, h.sleeps]).to.deep.equal(["ok", 5, [100, 200, 400, 800]]);
-            calls = 0;
-            const err = await withRetry(h.deps, "x", () => {
-                calls++;
-                return Promise.reject(awsError("AccessDeniedException", "no"));
-            }).catch((e: Error) => e.name);
-            expect([err, calls]).to.deep.equal(["AccessDeniedException", 1]);
-            expect(isThrottling({ name: "Throttling" })).to.equal(true);
-            expect(isThrottling({ $retryable: { throttling: true } })).to.equal(true);
-            expect(isThrottling({ name: "ValidationException" })).to.equal(false);
         });
     });
 
@@ -616,7 +588,7 @@ describe("npm run verify", function () {
                 "FAIL  secret policy of MySecret differs from what stack primary writes",
             );
 
-            // The seed's principal-arn form after Stuart was deleted: AWS shows his unique ID.
+            // The principal-arn form (the reader's ARN as Principal) after Stuart was deleted: AWS shows his unique ID.
             const orphaned = JSON.parse(deployedSecretPolicy) as { Statement: Record<string, unknown>[] };
             orphaned.Statement[0].Principal = { AWS: "AIDAJQABLZS4A3QDU576Q" };
             delete orphaned.Statement[0].Condition;
@@ -626,30 +598,6 @@ describe("npm run verify", function () {
             expect(checks(h.lines)).to.include(
                 'FAIL  secret policy of MySecret names a deleted principal by unique ID "AIDAJQABLZS4A3QDU576Q"',
             );
-        });
-    });
-
-    it("reads an assumed-role caller as its role", () => {
-        expect(identityOf("arn:aws:sts::222222222222:assumed-role/app/secretshare-verify-consumer")).to.deep.equal({
-            kind: "role",
-            account: "222222222222",
-            name: "app",
-        });
-        expect(identityOf("arn:aws:iam::222222222222:user/team/Stuart")).to.deep.equal({
-            kind: "user",
-            account: "222222222222",
-            name: "Stuart",
-        });
-        expect(
-            parseArgs([
-                "--secret-arn",
-                "arn:aws:secretsmanager:eu-west-1:111111111111:secret:a/b-AbCdEf",
-                "--consumer-role-arn",
-                "arn:aws:iam::222222222222:role/app",
-            ]),
-        ).to.deep.include({
-            secretArns: ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:a/b-AbCdEf"],
-            consumerRoleArn: "arn:aws:iam::222222222222:role/app",
         });
     });
 });

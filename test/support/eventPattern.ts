@@ -1,8 +1,11 @@
+import type { EventPattern, Matcher, Scalar } from "../../watch/pattern";
+
 /**
  * The smallest EventBridge event-pattern matcher that covers the operators this program's rules
- * use, so the rules can be tested offline against recorded CloudTrail events. No maintained
- * matcher exists on the npm registry (the one package found, `eb-patterns`, is not published
- * there); `npm run verify` can check the same patterns with EventBridge `TestEventPattern`.
+ * use, so the tests can check the rules offline against recorded CloudTrail events, in place of
+ * EventBridge. No maintained matcher exists on the npm registry (the one package found,
+ * `eb-patterns`, is not published there); `npm run verify` checks the deployed patterns with
+ * EventBridge's own `TestEventPattern`.
  *
  * Semantics, from the EventBridge user guide:
  * - fields of a pattern object are ANDed; the values of a leaf array are ORed;
@@ -17,21 +20,7 @@
  * throw, so a rule can never be "tested" by a matcher that silently ignores part of it.
  */
 
-export type Scalar = string | number | boolean | null;
-export type Matcher =
-    | Scalar
-    | { prefix: string }
-    | { suffix: string }
-    | { wildcard: string }
-    | { "equals-ignore-case": string }
-    | { exists: boolean }
-    | { numeric: (string | number)[] }
-    | { "anything-but": Scalar | Scalar[] | { prefix: string } | { suffix: string } | { wildcard: string } };
-
-/** An event pattern: nested objects whose leaves are lists of matchers. */
-export interface EventPattern {
-    [field: string]: Matcher[] | EventPattern;
-}
+export type { EventPattern, Matcher, Scalar };
 
 export class UnsupportedPatternError extends Error {}
 

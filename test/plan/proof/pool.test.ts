@@ -2,15 +2,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import type { RegisteredResource } from "../../plan/mocks";
-import { plan, type Plan } from "../../plan/plan";
-import { accessMatrix, type AccessMatrix } from "../../plan/simulate";
-import { generate, parseShape, writeStackFiles } from "../../bench/scale";
+import type { RegisteredResource } from "../../../plan/mocks";
+import { plan, type Plan } from "../../../plan/plan";
+import { accessMatrix, type AccessMatrix } from "../../../plan/proof";
+import { generate, parseShape, writeStackFiles } from "../../../bench/scale";
 
 /**
- * The access matrix in worker threads (plan/simulateWorker.ts) gives exactly the results of the
- * main thread alone, in the same order: forced here with a threshold of 0 on a generated 10x5x2
- * project (410 checks), and a batch size that does not divide the number of checks.
+ * The access matrix in worker threads (plan/proof/pool.ts, plan/proof/worker.ts) gives exactly
+ * the results of the main thread alone, in the same order: forced here with a threshold of 0 on a
+ * generated 10x5x2 project (410 checks), and a batch size that does not divide the number of checks.
  */
 
 const KEY = "aws:kms/key:Key";

@@ -1,11 +1,11 @@
 import { parentPort, workerData } from "worker_threads";
-import { simulateSettled, type SettledOutcome, type SimulationRequest } from "./simulate";
+import { simulateSettled, type SettledOutcome, type SimulationRequest } from "./simulator";
 
 /**
- * A worker thread of the access matrix (see `accessMatrix` in plan/simulate.ts): it takes
- * batches of the plan's requests by claiming the next batch number from a counter shared with
- * the main thread and the other workers, simulates them with the same `simulate`, and posts each
- * batch's outcomes with its position. The main thread judges them in the checks' order.
+ * A worker thread of the access matrix (see plan/proof/pool.ts): it takes batches of the plan's
+ * requests by claiming the next batch number from a counter shared with the main thread and the
+ * other workers, simulates them with the same `simulate`, and posts each batch's outcomes with
+ * its position. The main thread judges them in the checks' order.
  */
 
 export interface WorkerInput {

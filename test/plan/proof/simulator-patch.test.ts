@@ -2,8 +2,8 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { placeholderKeyArn, placeholderSecretArn, secretArnPattern, secretsManagerService } from "../../aws/arn";
-import { identityPolicy, keyPolicy, type PolicyDocument } from "../../policies/documents";
+import { placeholderKeyArn, placeholderSecretArn, secretArnPattern, secretsManagerService } from "../../../aws/arn";
+import { identityPolicy, keyPolicy, type PolicyDocument } from "../../../policies/documents";
 
 /**
  * patches/@cloud-copilot+iam-simulate+0.1.173.patch (applied by `postinstall: patch-package`)

@@ -1,15 +1,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { identityPolicy, keyPolicy, secretResourcePolicy } from "../../policies/documents";
-import { ANONYMOUS, judge, principalContext, simulate, type Check, type SimulationRequest } from "../../plan/simulate";
-import { ROOT } from "../mocks";
-import { committed, planJson, tempProject } from "./helpers";
+import { identityPolicy, keyPolicy, secretResourcePolicy } from "../../../policies/documents";
+import { ANONYMOUS, principalContext, simulate, type SimulationRequest } from "../../../plan/proof/simulator";
+import type { Check } from "../../../plan/proof/checks";
+import { judge } from "../../../plan/proof/judge";
+import { ROOT } from "../../mocks";
+import { committed, planJson, tempProject } from "../helpers";
 
 /**
- * The simulator wrapper (plan/simulate.ts): the principal keys are derived, ignored context
- * keys fail a check, one action per simulation; and the matrix of generated projects.
- * Documents are built with the program's own pure builders (policies/documents.ts).
+ * The simulator adapter (plan/proof/simulator.ts) and the judge (plan/proof/judge.ts): the
+ * principal keys are derived, ignored context keys fail a check, one action per simulation; and
+ * the matrix of generated projects. Documents are built with the program's own pure builders (policies/documents.ts).
  */
 
 const OWNER = "111111111111";
@@ -238,7 +240,7 @@ describe("the access matrix of generated projects", () => {
 
 // patches/@cloud-copilot+iam-policy and +iam-utils: one Intl.Collator instead of a localeCompare
 // with options per call (ECMA-402 defines that call as `new Intl.Collator(locales, options).compare`,
-// so the answers are the same; building the collator each time was half the simulation's time).
+// so the answers are the same; building a collator on every call is what the patches avoid).
 describe("simulate: the collator patches answer as localeCompare does", () => {
     const pairs: [string, string][] = [
         ["IfExists", "ifexists"],

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { identityArn } from "../aws/arn";
+import { account, accountName, accountShape, checkCredentials } from "./accounts";
+import { show } from "./errors";
+import { NAMESPACE } from "./problems";
+import type { Account, ConsumerAccount, Reader } from "./types";
+
+/**
+ * `secretshare:consumers`: the consumer accounts of an owner stack and, in each, the IAM users
+ * and roles that read secrets (`readers`, with `assumedBy` for a role this program creates).
+ */
+
+// IAM user and role names: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+const iamName = z.string().superRefine((s, ctx) => {
+    if (s.includes("*") || s.includes("?")) {
+        ctx.addIssue({ code: "custom", message: "wildcards are not allowed: name one exact user or role" });
+    } else if (!IAM_NAME.test(s)) {
+        ctx.addIssue({ code: "custom", message: "expected 1 to 64 characters of [A-Za-z0-9+=,.@_-]" });
+    }
+});
+const iamPath = z
+    .string()
+    .regex(/^\/([\x21-\x7e]+\/)?$/, "expected an IAM path that starts and ends with /, e.g. /apps/")
+    .refine((p) => !p.includes("*"), "wildcards are not allowed in a path");
+
+export const reader = z
+    .strictObject({
+        user: iamName.optional(),
+        role: iamName.optional(),
+        path: iamPath.default("/"),
+        existing: z.boolean().default(false),
+        /**
+         * Who may assume a role this program creates: service principals (e.g. ecs-tasks.amazonaws.com)
+         * and exact IAM role or user ARNs. Default: the role's own account (its IAM policies decide).
+         */
+        assumedBy: z
+            .array(
+                z
+                    .string()
+                    .regex(
+                        /^([a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com|arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+)$/,
+                        "expected a service principal such as ecs-tasks.amazonaws.com, or an exact IAM role or user ARN (no wildcards)",
+                    ),
+            )
+            .min(1, "expected at least one principal, or leave assumedBy out")
+            .optional(),
+    })
+    .superRefine((r, ctx) => {
+        if ((r.user === undefined) === (r.role === undefined)) {
+            ctx.addIssue({ code: "custom", message: "expected exactly one of user: <name> or role: <name>" });
+        }
+        if (r.assumedBy && (r.user !== undefined || r.existing)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["assumedBy"],
+                message:
+                    "assumedBy sets the trust policy of a role this program creates; a user or an existing role has none here",
+            });
+        }
+    });
+
+/** A consumer account in the owner's config: where it is and which of its identities read. */
+export const consumerAccount = z
+    .strictObject({ ...accountShape, readers: z.array(reader).min(1, "expected at least one reader") })
+    .superRefine(checkCredentials);
+
+/** `secretshare:consumers`: consumer accounts by name. */
+export const consumers = z.record(accountName, consumerAccount);
+
+/** A reader as a secret's `readers` list names it: `<consumer account name>/<user or role name>`. */
+export const readerId = z
+    .string()
+    .regex(/^[\w.-]+\/[\w+=,.@-]+$/, "expected <consumer account name>/<user or role name>, e.g. secondary/Stuart");
+
+/**
+ * The consumer accounts and their readers, checked against each other and the owner: each
+ * consumer is another account than the owner's and than every other consumer's, and each reader
+ * is declared once. Adds a line to `problems` for each that is not.
+ */
+export function consumerAccounts(
+    raw: Readonly<Record<string, z.output<typeof consumerAccount>>>,
+    owner: Account,
+    problems: string[],
+): { consumers: Record<string, ConsumerAccount>; readersById: Map<string, Reader> } {
+    const consumers: Record<string, ConsumerAccount> = {};
+    const readersById = new Map<string, Reader>();
+    const seenAccounts = new Map<string, string>();
+    for (const name of Object.keys(raw).sort()) {
+        const c = raw[name];
+        const where = `${NAMESPACE}:consumers.${name}`;
+        if (c.accountId === owner.accountId) {
+            problems.push(
+                `${where}.accountId = ${show(c.accountId)}: this is the owner's account; a consumer must be another account (same-account access needs no sharing)`,
+            );
+        }
+        const twin = seenAccounts.get(c.accountId);
+        if (twin)
+            problems.push(
+                `${where}.accountId = ${show(c.accountId)}: already used by consumer "${twin}"; give each account one entry`,
+            );
+        seenAccounts.set(c.accountId, name);
+        const acct = account(name, c, c.region ?? owner.region);
+        const readers: Reader[] = [];
+        c.readers.forEach((r, i) => {
+            const kind = r.user !== undefined ? "user" : "role";
+            const idName = (r.user ?? r.role) as string;
+            const id = `${name}/${idName}`;
+            if (readersById.has(id)) {
+                problems.push(
+                    `${where}.readers[${i}] = ${show(idName)}: ${id} is declared twice; name each user or role once per account`,
+                );
+                return;
+            }
+            const reader: Reader = {
+                id,
+                account: name,
+                accountId: c.accountId,
+                kind,
+                name: idName,
+                path: r.path,
+                existing: r.existing,
+                arn: identityArn(owner.partition, c.accountId, kind, r.path, idName),
+                ...(r.assumedBy && { assumedBy: [...new Set(r.assumedBy)].sort() }),
+            };
+            readersById.set(id, reader);
+            readers.push(reader);
+        });
+        consumers[name] = { account: acct, readers: readers.sort((a, b) => a.id.localeCompare(b.id)) };
+    }
+    return { consumers, readersById };
+}
+
+/** A problem line for each declared reader that no secret lists (`used`: the reader ids secrets name). */
+export function unusedReaders(readerIds: Iterable<string>, used: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    for (const id of readerIds) {
+        if (!used.has(id)) {
+            out.push(`${NAMESPACE}:consumers: reader ${id} reads no secret; add it to a secret's readers or remove it`);
+        }
+    }
+    return out;
+}

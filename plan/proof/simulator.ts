@@ -1,0 +1,152 @@
+import {
+    anonymousPrincipal,
+    getDenialReasons,
+    runSimulation,
+    type RunSimulationResults,
+    type Simulation,
+} from "@cloud-copilot/iam-simulate";
+import { accountOfArn, parseArn } from "../../aws/arn";
+
+/**
+ * The adapter to the IAM policy simulator (@cloud-copilot/iam-simulate): one request, one action,
+ * one outcome. Two traps of the simulator are closed here: it does not derive `aws:PrincipalArn`
+ * and `aws:PrincipalAccount` from the principal (we do, from the ARN, never by hand), and it
+ * drops context keys it does not know (`ignoredContextKeys`), which the judge then counts as a
+ * failure: a condition the simulator cannot see proves nothing.
+ */
+
+export const ANONYMOUS = "anonymous";
+
+export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
+
+export interface PolicyRef {
+    /** Where the document comes from, e.g. "aws:iam/userPolicy:UserPolicy secondary-Stuart-read". */
+    readonly name: string;
+    readonly policy: unknown;
+}
+
+/** One simulated request. `principal` is an IAM user or role ARN, or ANONYMOUS. */
+export interface SimulationRequest {
+    readonly principal: string;
+    readonly action: string;
+    readonly resource: string;
+    /** Context keys of the request. `aws:PrincipalArn`/`aws:PrincipalAccount` are derived, never given. */
+    readonly context: Readonly<Record<string, string | string[]>>;
+    readonly identityPolicies: readonly PolicyRef[];
+    readonly resourcePolicy?: PolicyRef;
+}
+
+export interface SimulationOutcome {
+    /** The simulator's decision; undefined when it refused the request (see `error`). */
+    readonly decision?: Decision;
+    /** The context actually sent, derived principal keys included. */
+    readonly context: Record<string, string | string[]>;
+    readonly ignoredContextKeys: readonly string[];
+    /** Which policy types denied, for an explanation. */
+    readonly deniedBy: readonly string[];
+    readonly error?: string;
+}
+
+/** An IAM user or role ARN, read: `arn:<partition>:iam::<account>:<kind><path><name>`. */
+export interface IdentityArn {
+    readonly partition: string;
+    readonly accountId: string;
+    readonly kind: "user" | "role";
+    /** "/" or "/a/b/". */
+    readonly path: string;
+    readonly name: string;
+}
+
+/** Reads an IAM user or role ARN (the form `identityArn` of aws/arn.ts builds); undefined for anything else. */
+export function parseIdentityArn(text: string): IdentityArn | undefined {
+    const arn = parseArn(text);
+    if (arn?.service !== "iam" || arn.region !== "" || !/^\d{12}$/.test(arn.accountId)) return undefined;
+    const m = /^(user|role)(\/(?:[^/]+\/)*)([^/]+)$/.exec(arn.resource);
+    if (!m) return undefined;
+    const [, kind, path, name] = m;
+    return { partition: arn.partition, accountId: arn.accountId, kind: kind as "user" | "role", path, name };
+}
+
+/**
+ * The request as AWS would see it: a role acts through a session of that role, and
+ * `aws:PrincipalArn` is then the role's ARN; `aws:PrincipalAccount` is the principal's account.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+export function principalContext(principal: string): {
+    caller: string;
+    context: Record<string, string>;
+} {
+    if (principal === ANONYMOUS) return { caller: ANONYMOUS, context: {} };
+    const id = parseIdentityArn(principal);
+    if (!id) throw new Error(`not an IAM user or role ARN: ${principal}`);
+    const caller =
+        id.kind === "role"
+            ? `arn:${id.partition}:sts::${id.accountId}:assumed-role/${id.name}/secretshare-plan`
+            : principal;
+    return { caller, context: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": id.accountId } };
+}
+
+/** Runs one request through the simulator (one action per simulation). */
+export async function simulate(request: SimulationRequest): Promise<SimulationOutcome> {
+    for (const k of Object.keys(request.context)) {
+        if (/^aws:Principal(Arn|Account)$/i.test(k)) {
+            throw new Error(`${k} is derived from the principal; do not pass it (${request.principal})`);
+        }
+    }
+    const { caller, context: derived } = principalContext(request.principal);
+    const context = { ...derived, ...request.context };
+    const simulation: Simulation = {
+        request: {
+            principal: caller === ANONYMOUS ? anonymousPrincipal : caller,
+            action: request.action,
+            resource: { resource: request.resource, accountId: accountOfArn(request.resource) },
+            contextVariables: context,
+        },
+        identityPolicies: request.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(request.resourcePolicy && { resourcePolicy: request.resourcePolicy.policy }),
+    };
+    let result: RunSimulationResults;
+    try {
+        result = await runSimulation(simulation, {});
+    } catch (e) {
+        return { context, ignoredContextKeys: [], deniedBy: [], error: (e as Error).message };
+    }
+    if (result.resultType === "error") {
+        return { context, ignoredContextKeys: [], deniedBy: [], error: result.errors.message };
+    }
+    const results = result.resultType === "single" ? [result.result] : result.results;
+    const ignored = [...new Set(results.flatMap((r) => r.ignoredContextKeys ?? []))].sort();
+    const deniedBy =
+        result.overallResult === "Allowed"
+            ? []
+            : [
+                  ...new Set(
+                      results.flatMap((r) =>
+                          getDenialReasons(r.analysis).map(
+                              (d) =>
+                                  `${d.policyType} policy` +
+                                  (d.denialType === "Explicit" && d.statementId ? ` (${d.statementId})` : ""),
+                          ),
+                      ),
+                  ),
+              ];
+    // Cross-account, a request with no resource policy at all is denied without a statement to name.
+    if (result.overallResult !== "Allowed" && !request.resourcePolicy && deniedBy.length === 0) {
+        deniedBy.push("no resource policy");
+    }
+    return { decision: result.overallResult, context, ignoredContextKeys: ignored, deniedBy };
+}
+
+/** An outcome, or the message of what `simulate` threw (a request it must not send). */
+export type SettledOutcome = SimulationOutcome | { readonly thrown: string };
+
+/** `simulate`, with what it throws kept as a value, so that a batch can carry it between threads. */
+export async function simulateSettled(request: SimulationRequest): Promise<SettledOutcome> {
+    try {
+        return await simulate(request);
+    } catch (e) {
+        return { thrown: e instanceof Error ? e.message : String(e) };
+    }
+}

@@ -1,0 +1,127 @@
+import { expect } from "chai";
+import { matchesPattern, UnsupportedPatternError, type EventPattern } from "../support/eventPattern";
+
+// The matcher the watch tests use in place of EventBridge, held to the user guide's examples.
+describe("EventBridge pattern matcher, against the EventBridge user guide's examples", () => {
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+    const ec2 = {
+        version: "0",
+        id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "EC2 Instance State-change Notification",
+        source: "aws.ec2",
+        account: "111122223333",
+        time: "2017-12-22T18:43:48Z",
+        region: "us-west-1",
+        resources: ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"],
+        detail: { "instance-id": "i-1234567890abcdef0", state: "terminated" },
+    };
+    const terminated: EventPattern = {
+        source: ["aws.ec2"],
+        "detail-type": ["EC2 Instance State-change Notification"],
+        detail: { state: ["terminated"] },
+    };
+
+    it("matches on equal values, ANDs fields and ORs values", () => {
+        expect(matchesPattern(terminated, ec2)).to.equal(true);
+        expect(matchesPattern(terminated, { ...ec2, detail: { ...ec2.detail, state: "running" } })).to.equal(false);
+        expect(matchesPattern({ ...terminated, detail: { state: ["running", "terminated"] } }, ec2)).to.equal(true);
+        expect(matchesPattern({ ...terminated, source: ["aws.s3"] }, ec2)).to.equal(false);
+    });
+
+    it("prefix: time starting with 2017-10-02", () => {
+        const p: EventPattern = { time: [{ prefix: "2017-10-02" }] };
+        expect(matchesPattern(p, { time: "2017-10-02T18:43:48Z" })).to.equal(true);
+        expect(matchesPattern(p, { time: "2017-10-03T18:43:48Z" })).to.equal(false);
+    });
+
+    it("anything-but with a string, a number, lists and a prefix", () => {
+        const state = (s: unknown) => ({ detail: { state: s, "x-limit": s } });
+        expect(matchesPattern({ detail: { state: [{ "anything-but": "initializing" }] } }, state("running"))).to.equal(
+            true,
+        );
+        expect(
+            matchesPattern({ detail: { state: [{ "anything-but": "initializing" }] } }, state("initializing")),
+        ).to.equal(false);
+        expect(matchesPattern({ detail: { "x-limit": [{ "anything-but": 123 }] } }, state(123))).to.equal(false);
+        expect(matchesPattern({ detail: { "x-limit": [{ "anything-but": 123 }] } }, state(124))).to.equal(true);
+        const list: EventPattern = { detail: { state: [{ "anything-but": ["stopped", "overloaded"] }] } };
+        expect(matchesPattern(list, state("stopped"))).to.equal(false);
+        expect(matchesPattern(list, state("pending"))).to.equal(true);
+        const nums: EventPattern = { detail: { "x-limit": [{ "anything-but": [100, 200, 300] }] } };
+        expect(matchesPattern(nums, state(200))).to.equal(false);
+        expect(matchesPattern(nums, state(250))).to.equal(true);
+        const prefix: EventPattern = { detail: { state: [{ "anything-but": { prefix: "init" } }] } };
+        expect(matchesPattern(prefix, state("initializing"))).to.equal(false);
+        expect(matchesPattern(prefix, state("running"))).to.equal(true);
+        // A field the pattern names must be present: anything-but does not match its absence.
+        expect(matchesPattern(list, { detail: {} })).to.equal(false);
+    });
+
+    it("numeric ranges (ANDed across fields)", () => {
+        const p: EventPattern = {
+            detail: {
+                "c-count": [{ numeric: [">", 0, "<=", 5] }],
+                "d-count": [{ numeric: ["<", 10] }],
+                "x-limit": [{ numeric: ["=", 3.018e2] }],
+            },
+        };
+        expect(matchesPattern(p, { detail: { "c-count": 5, "d-count": 9, "x-limit": 301.8 } })).to.equal(true);
+        expect(matchesPattern(p, { detail: { "c-count": 0, "d-count": 9, "x-limit": 301.8 } })).to.equal(false);
+        expect(matchesPattern(p, { detail: { "c-count": "5", "d-count": 9, "x-limit": 301.8 } })).to.equal(false);
+    });
+
+    it("exists: false matches an absent field, and a field that is not a leaf", () => {
+        const p: EventPattern = { detail: { "c-count": [{ exists: false }] } };
+        expect(matchesPattern(p, { detail: { state: ["initializing", "running"] } })).to.equal(true);
+        expect(matchesPattern(p, { detail: { state: ["initializing", "running"], "c-count": { c1: 100 } } })).to.equal(
+            true,
+        );
+        expect(matchesPattern(p, { detail: { "c-count": 3 } })).to.equal(false);
+        expect(matchesPattern({ detail: { "c-count": [{ exists: true }] } }, { detail: { "c-count": 3 } })).to.equal(
+            true,
+        );
+    });
+
+    it("arrays: a non-empty intersection of the pattern's and the event's values matches", () => {
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html
+        const p: EventPattern = {
+            resources: [
+                "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f",
+                "arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f",
+                "arn:aws:ec2:us-east-1:444455556666:instance/i-b188560f",
+            ],
+        };
+        const event = {
+            resources: [
+                "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b-bbf0-401d-b893-d5978ed4a025:autoScalingGroupName/ASGTerminate",
+                "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f",
+            ],
+        };
+        expect(matchesPattern(p, event)).to.equal(true);
+        expect(matchesPattern(p, { resources: [event.resources[0]] })).to.equal(false);
+    });
+
+    it("null and the empty string are distinct values", () => {
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-null-values.html
+        const event = { detail: { eventVersion: "", responseElements: null } };
+        expect(matchesPattern({ detail: { eventVersion: [""] } }, event)).to.equal(true);
+        expect(matchesPattern({ detail: { responseElements: [null] } }, event)).to.equal(true);
+        expect(matchesPattern({ detail: { responseElements: [""] } }, event)).to.equal(false);
+        expect(matchesPattern({ detail: { eventVersion: [null] } }, event)).to.equal(false);
+    });
+
+    it("wildcard and equals-ignore-case", () => {
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+        const png: EventPattern = { FilePath: [{ wildcard: "dir/*.png" }] };
+        expect(matchesPattern(png, { FilePath: "dir/a/b.png" })).to.equal(true);
+        expect(matchesPattern(png, { FilePath: "dir/b.jpg" })).to.equal(false);
+        expect(matchesPattern({ Name: [{ "equals-ignore-case": "alice" }] }, { Name: "ALICE" })).to.equal(true);
+    });
+
+    it("refuses operators it does not implement rather than ignoring them", () => {
+        expect(() => matchesPattern({ $or: [] }, {})).to.throw(UnsupportedPatternError);
+        expect(() =>
+            matchesPattern({ ip: [{ cidr: "10.0.0.0/24" }] } as unknown as EventPattern, { ip: "10.0.0.1" }),
+        ).to.throw(UnsupportedPatternError, "operator cidr is not supported");
+    });
+});

@@ -1,0 +1,29 @@
+/**
+ * The watch on a share, as plain values (no Pulumi types): the CloudTrail calls it reacts to
+ * (calls.ts), the EventBridge rules that select them (rules.ts), the alert each rule sends
+ * (alerts.ts), the alert topic's policies and subscriber names (topic.ts) and the defaults of
+ * `secretshare:watch` (settings.ts). components/secretWatch.ts turns them into resources;
+ * docs/watch.md explains the choices.
+ */
+
+export { alertTransformer, type AlertTransformer } from "./alerts";
+export { CONSUMER_CALLS, KEY_CALLS, SECRET_CALLS, type WatchedCall } from "./calls";
+export type { EventPattern, Matcher, Scalar } from "./pattern";
+export {
+    CLOUDTRAIL_DETAIL_TYPE,
+    CONSUMER_INLINE_POLICY,
+    CONSUMER_MANAGED_POLICY_PREFIX,
+    consumerWatchRules,
+    globalEventsRegion,
+    keyIdForms,
+    MAX_PATTERN_LENGTH,
+    ownerWatchRules,
+    secretIdForms,
+    type OwnerWatchInput,
+    type WatchedKey,
+    type WatchedReader,
+    type WatchedSecret,
+    type WatchRule,
+} from "./rules";
+export { watchSettings } from "./settings";
+export { subscriberId, watchKeyPolicy, watchTopicPolicy } from "./topic";
