@@ -98,3 +98,23 @@ export function parseSecretArn(value: string): SecretArn | { error: string } {
     }
     return { error: SECRET_ARN_FORM };
 }
+
+/** An IAM user or role ARN, read: `arn:<partition>:iam::<account>:<kind><path><name>`. */
+export interface IdentityArn {
+    readonly partition: string;
+    readonly accountId: string;
+    readonly kind: "user" | "role";
+    /** "/" or "/a/b/". */
+    readonly path: string;
+    readonly name: string;
+}
+
+/** Reads an IAM user or role ARN (the form `identityArn` builds); undefined for anything else. */
+export function parseIdentityArn(text: string): IdentityArn | undefined {
+    const arn = parseArn(text);
+    if (arn?.service !== "iam" || arn.region !== "" || !/^\d{12}$/.test(arn.accountId)) return undefined;
+    const m = /^(user|role)(\/(?:[^/]+\/)*)([^/]+)$/.exec(arn.resource);
+    if (!m) return undefined;
+    const [, kind, path, name] = m;
+    return { partition: arn.partition, accountId: arn.accountId, kind: kind as "user" | "role", path, name };
+}

@@ -8,7 +8,7 @@ import { LIMITS, sizeOf } from "../aws/limits";
 /**
  * How much fits in one document: readers on one secret, secrets on one user or role, secrets
  * on one shared key. Measured with this program's own layout (every size check it makes before
- * deploying), against the seed's form written out per principal. Pure; prints a Markdown table.
+ * deploying), against the walk-through's form written out per principal. Pure; prints a Markdown table.
  *
  *   ts-node bench/capacity.ts [--json]
  *
@@ -25,12 +25,12 @@ const roleName = (j: number) => `svc-${pad(j)}-reader`;
 const secretName = (i: number) => `svc-${pad(i)}/database`;
 
 // ---------------------------------------------------------------------------------------------
-// The seed's form, for comparison only: one statement per principal in the key and secret
-// policies, and one statement per secret and per key in the identity policy, as in the seed's
-// walkthrough (/work/shared/seed), repeated for each reader or secret.
+// The per-principal form, for comparison only: one statement per principal in the key and
+// secret policies, and one statement per secret and per key in the identity policy, as the
+// hand-made walk-through writes them, repeated for each reader or secret.
 
-/** The seed's secret resource policy: one statement per reader, the reader's ARN as Principal. */
-export function seedSecretPolicy(readerArns: readonly string[]): PolicyDocument {
+/** The per-principal secret resource policy: one statement per reader, the reader's ARN as Principal. */
+export function perPrincipalSecretPolicy(readerArns: readonly string[]): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: readerArns.map((arn) => ({
@@ -43,8 +43,12 @@ export function seedSecretPolicy(readerArns: readonly string[]): PolicyDocument 
     };
 }
 
-/** The seed's key policy: the default owner statement, then "AllowUseOfTheKey" per reader. */
-export function seedKeyPolicy(ownerAccountId: string, keyArn: string, readerArns: readonly string[]): PolicyDocument {
+/** The per-principal key policy: the default owner statement, then "AllowUseOfTheKey" per reader. */
+export function perPrincipalKeyPolicy(
+    ownerAccountId: string,
+    keyArn: string,
+    readerArns: readonly string[],
+): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -66,8 +70,8 @@ export function seedKeyPolicy(ownerAccountId: string, keyArn: string, readerArns
     };
 }
 
-/** The seed's identity policy: GetSecretValue per secret and Decrypt per key, one statement each. */
-export function seedIdentityPolicy(grants: readonly IdentityGrant[]): PolicyDocument {
+/** The per-principal identity policy: GetSecretValue per secret and Decrypt per key, one statement each. */
+export function perPrincipalIdentityPolicy(grants: readonly IdentityGrant[]): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -125,7 +129,15 @@ export function ownerConfig(
     const consumers: Record<string, unknown> = {};
     for (let a = 0; a < accounts; a++) {
         const roles = Array.from({ length: readers }, (_, j) => j).filter((j) => j % accounts === a);
-        consumers[`workload-${a + 1}`] = { accountId: CONSUMER(a), readers: roles.map((j) => ({ role: roleName(j) })) };
+        consumers[`workload-${a + 1}`] = {
+            accountId: CONSUMER(a),
+            readers: roles.map((j) => ({
+                role: roleName(j),
+                // AWS refuses a policy that names a principal that does not exist yet, so config
+                // accepts the principal-arn form only for readers that exist already.
+                ...(o.principalForm === "principal-arn" && { existing: true }),
+            })),
+        };
     }
     const config = parseConfig("capacity", {
         mode: "owner",
@@ -163,7 +175,7 @@ export function layoutFits(config: OwnerStackConfig): { ok: boolean; problem?: s
 export interface Row {
     readonly what: string;
     readonly ours: number;
-    readonly seed?: number;
+    readonly perPrincipal?: number;
     /** The document that refuses one more. */
     readonly boundBy: string;
 }
@@ -180,17 +192,17 @@ const grants = (n: number, perSecretKey: boolean): IdentityGrant[] =>
 /** Which document refuses: the start of the layout's message ("key policy of alias/capacity"). */
 const boundBy = (problem: string | undefined) => (problem ?? "").split(" would be")[0].replace(/ \(secret .*\)$/, "");
 
-function readersOnOneSecret(what: string, o: OwnerOptions, seed?: number): Row {
+function readersOnOneSecret(what: string, o: OwnerOptions, perPrincipal?: number): Row {
     const ours = largest((n) => n === 0 || layoutFits(ownerConfig(1, n, o)).ok);
-    return { what, ours, seed, boundBy: boundBy(layoutFits(ownerConfig(1, ours + 1, o)).problem) };
+    return { what, ours, perPrincipal, boundBy: boundBy(layoutFits(ownerConfig(1, ours + 1, o)).problem) };
 }
 
-function seedReadersOnOneSecret(accounts: number): number {
+function perPrincipalReadersOnOneSecret(accounts: number): number {
     const key = placeholderKeyArn(PARTITION, REGION, OWNER);
     return largest(
         (n) =>
-            sizeOf(seedSecretPolicy(readerArns(n, accounts)), "secretPolicy") <= LIMITS.secretPolicy.size &&
-            sizeOf(seedKeyPolicy(OWNER, key, readerArns(n, accounts)), "keyPolicy") <= LIMITS.keyPolicy.size,
+            sizeOf(perPrincipalSecretPolicy(readerArns(n, accounts)), "secretPolicy") <= LIMITS.secretPolicy.size &&
+            sizeOf(perPrincipalKeyPolicy(OWNER, key, readerArns(n, accounts)), "keyPolicy") <= LIMITS.keyPolicy.size,
     );
 }
 
@@ -207,40 +219,48 @@ function secretsOnOneIdentity(kind: "user" | "role", managed: boolean, perSecret
     });
 }
 
-function seedSecretsOnOneIdentity(kind: "user" | "role", perSecretKey: boolean): number {
+function perPrincipalSecretsOnOneIdentity(kind: "user" | "role", perSecretKey: boolean): number {
     const limit = kind === "user" ? "userInline" : "roleInline";
-    return largest((m) => sizeOf(seedIdentityPolicy(grants(m, perSecretKey)), limit) <= LIMITS[limit].size);
+    return largest((m) => sizeOf(perPrincipalIdentityPolicy(grants(m, perSecretKey)), limit) <= LIMITS[limit].size);
 }
 
 export function capacity(): Row[] {
-    const seed1 = seedReadersOnOneSecret(1);
-    const seed10 = seedReadersOnOneSecret(10);
+    const perPrincipal1 = perPrincipalReadersOnOneSecret(1);
+    const perPrincipal10 = perPrincipalReadersOnOneSecret(10);
     const rows: Row[] = [
-        readersOnOneSecret("readers on one secret (defaults)", {}, seed1),
-        readersOnOneSecret("readers on one secret, over 10 accounts", { accounts: 10 }, seed10),
-        readersOnOneSecret("readers on one secret, grantDescribeKey: false", { grantDescribeKey: false }, seed1),
-        readersOnOneSecret("readers on one secret, acceptDefaultStage: true", { acceptDefaultStage: true }, seed1),
+        readersOnOneSecret("readers on one secret (defaults)", {}, perPrincipal1),
+        readersOnOneSecret("readers on one secret, over 10 accounts", { accounts: 10 }, perPrincipal10),
+        readersOnOneSecret(
+            "readers on one secret, grantDescribeKey: false",
+            { grantDescribeKey: false },
+            perPrincipal1,
+        ),
+        readersOnOneSecret(
+            "readers on one secret, acceptDefaultStage: true",
+            { acceptDefaultStage: true },
+            perPrincipal1,
+        ),
         readersOnOneSecret(
             "readers on one secret, principalForm: principal-arn",
             { principalForm: "principal-arn" },
-            seed1,
+            perPrincipal1,
         ),
     ];
     for (const kind of ["user", "role"] as const) {
         const inline = LIMITS[kind === "user" ? "userInline" : "roleInline"].what;
         for (const perSecretKey of [false, true]) {
             const keys = perSecretKey ? "a key per secret" : "one shared key";
-            const seed = seedSecretsOnOneIdentity(kind, perSecretKey);
+            const perPrincipal = perPrincipalSecretsOnOneIdentity(kind, perSecretKey);
             rows.push({
                 what: `secrets on one ${kind}, inline, ${keys}`,
                 ours: secretsOnOneIdentity(kind, false, perSecretKey),
-                seed,
+                perPrincipal,
                 boundBy: inline,
             });
             rows.push({
                 what: `secrets on one ${kind}, managed fallback, ${keys}`,
                 ours: secretsOnOneIdentity(kind, true, perSecretKey),
-                seed,
+                perPrincipal,
                 boundBy: "10 customer managed policies",
             });
         }
@@ -263,11 +283,11 @@ export function capacity(): Row[] {
 
 export function markdown(rows: readonly Row[]): string {
     const lines = [
-        "| capacity | this program | seed's form | ratio | one more is refused by |",
+        "| capacity | this program | per-principal form | ratio | one more is refused by |",
         "|---|--:|--:|--:|---|",
         ...rows.map(
             (r) =>
-                `| ${r.what} | ${r.ours} | ${r.seed ?? "n/a"} | ${r.seed ? `${(r.ours / r.seed).toFixed(1)}x` : ""} | ${r.boundBy} |`,
+                `| ${r.what} | ${r.ours} | ${r.perPrincipal ?? "n/a"} | ${r.perPrincipal ? `${(r.ours / r.perPrincipal).toFixed(1)}x` : ""} | ${r.boundBy} |`,
         ),
     ];
     return lines.join("\n");

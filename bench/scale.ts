@@ -32,7 +32,7 @@ export interface Shape {
 }
 
 /**
- * The shapes of issue 4. 500x50x10 uses a key per secret: with one shared key its key policy
+ * The benchmark's shapes. 500x50x10 uses a key per secret: with one shared key its key policy
  * would name its 500 secret ARN patterns in 50 groups, 69,767 bytes against 32,768, which the
  * layout refuses before deploying (100x20x5 fits one key: 20,146 bytes).
  */

@@ -4,6 +4,7 @@ import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../aws/ar
 import { identityPolicy, roleTrustPolicy } from "../policies/documents";
 import type { ReaderGrant } from "../contract/ownerExports";
 import { packIdentityPolicy } from "../policies/layout";
+import { CONSUMER_INLINE_POLICY, consumerManagedPolicyName } from "../policies/names";
 
 export interface SecretConsumerArgs {
     /** The readers of this account, as the owner grants them (`grants.<account>.readers`). */
@@ -134,7 +135,7 @@ export class SecretConsumer extends pulumi.ComponentResource {
             }
 
             if (packing.mode === "inline") {
-                const policyName = "secretshare-read";
+                const policyName = CONSUMER_INLINE_POLICY;
                 if (r.kind === "user") {
                     new aws.iam.UserPolicy(
                         `${prefix}-read`,
@@ -153,7 +154,7 @@ export class SecretConsumer extends pulumi.ComponentResource {
                     const policy = new aws.iam.Policy(
                         `${prefix}-read-${i + 1}`,
                         {
-                            name: `secretshare-${r.name}-read-${i + 1}`,
+                            name: consumerManagedPolicyName(r.name, i + 1),
                             description: `secretshare: ${r.name} reads shared secrets (part ${i + 1} of ${documents.length})`,
                             policy: doc,
                         },

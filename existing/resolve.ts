@@ -12,7 +12,7 @@ import {
 } from "./merge";
 
 /**
- * Decisions about resources that exist before this program runs (the seed's "I already have an
+ * Decisions about resources that exist before this program runs (the walk-through's "I already have an
  * existing KMS key and secret"): how config names them, what the program may do with each,
  * and which live facts make sharing impossible. Pure; the reads happen in existing/read.ts.
  */
@@ -73,7 +73,7 @@ const AWS_MANAGED_KEY_NAMED =
  * Our statements for a key this program did not create: the reader grants only. The
  * "OwnerAdministers" statement of a created key is left out: an existing key already has its
  * administrators (kept as foreign statements and checked by the lock-out guard), and adding
- * one would grant more than the seed's change does.
+ * one would grant more than the walk-through's change does.
  */
 export function grantsForExistingKey(ours: PolicyDocument): PolicyDocument {
     return { ...ours, Statement: ours.Statement.filter((s) => s.Sid !== `${SID_PREFIX}OwnerAdministers`) };

@@ -19,7 +19,7 @@ engine) and proves with an IAM policy simulator who can read each secret.
 
   --stack NAME   plan only this stack (repeatable); a stack that reads another stack by
                  StackReference needs that stack in the plan too
-  --json         one JSON document on stdout (schema in the README)
+  --json         one JSON document on stdout (schema in docs/plan.md)
   --markdown     Markdown, for a pull request comment or a CI job summary
   --dir DIR      the project directory (default: the current directory)
   -h, --help     this text
@@ -142,13 +142,13 @@ function programFailed(strays: readonly unknown[], io: Io): number {
 
 if (require.main === module) {
     // Pulumi records each resource's source position by parsing `new Error().stack`, and the
-    // source-map-support that ts-node installs maps every frame of it through source maps: about
-    // 0.8 s of CPU for the seed, for positions the mock runtime never uses. Plain V8 traces instead.
+    // source-map-support that ts-node installs maps every frame of it through source maps, for
+    // positions the mock runtime never uses: plain V8 traces instead.
     // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/resource.ts (Resource.callsites)
     delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
-    // Capturing those traces at all is the rest of that cost: about 20% of the run at 100 secrets
-    // (12.1 s instead of 14.9 s measured for bench/scale.ts 100x20x5). Without frames Pulumi
-    // records no source position, which the mock runtime does not use. SECRETSHARE_TRACE=1 keeps them.
+    // Capturing those traces at all is the rest of that cost (docs/benchmark.md has the figures).
+    // Without frames Pulumi records no source position, which the mock runtime does not use.
+    // SECRETSHARE_TRACE=1 keeps them.
     if (!process.env.SECRETSHARE_TRACE) Error.stackTraceLimit = 0;
     void main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;

@@ -75,16 +75,16 @@ const fields = (arn: string) => {
     return { partition, region, account, resource: arn.split(":").slice(5).join(":") || resource };
 };
 
-/** The seed's primary account (111111111111, us-east-1): MyKey and MySecret, as the seed found them. */
-export const SEED_KEY_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
-export const SEED_KEY_ARN = `arn:aws:kms:us-east-1:111111111111:key/${SEED_KEY_ID}`;
-export const SEED_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret-Xy12Ab";
+/** The walk-through's primary account (111111111111, us-east-1): MyKey and MySecret, as the walk-through starts. */
+export const EXAMPLE_KEY_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+export const EXAMPLE_KEY_ARN = `arn:aws:kms:us-east-1:111111111111:key/${EXAMPLE_KEY_ID}`;
+export const EXAMPLE_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret-Xy12Ab";
 
 /**
  * The key policy MyKey had: the console's default statements (account root, key
  * administrators, key users) and another team's grant. None of them is this program's.
  */
-export const SEED_KEY_POLICY = {
+export const EXAMPLE_KEY_POLICY = {
     Version: "2012-10-17",
     Id: "key-consolepolicy-3",
     Statement: [
@@ -139,7 +139,7 @@ export const SEED_KEY_POLICY = {
 };
 
 /** The resource policy MySecret had: an auditor and another team's read. */
-export const SEED_SECRET_POLICY = {
+export const EXAMPLE_SECRET_POLICY = {
     Version: "2012-10-17",
     Statement: [
         {
@@ -159,17 +159,19 @@ export const SEED_SECRET_POLICY = {
     ],
 };
 
-/** The seed's starting point; the mocks' default world. */
-export const SEED_WORLD: ExistingWorld = {
+/** The walk-through's starting point; the mocks' default world. */
+export const EXAMPLE_WORLD: ExistingWorld = {
     keys: [
         {
-            arn: SEED_KEY_ARN,
+            arn: EXAMPLE_KEY_ARN,
             aliases: ["alias/MyKey"],
             description: "MyKey",
-            policy: SEED_KEY_POLICY,
+            policy: EXAMPLE_KEY_POLICY,
         },
     ],
-    secrets: [{ arn: SEED_SECRET_ARN, kmsKeyId: SEED_KEY_ARN, description: "MySecret", policy: SEED_SECRET_POLICY }],
+    secrets: [
+        { arn: EXAMPLE_SECRET_ARN, kmsKeyId: EXAMPLE_KEY_ARN, description: "MySecret", policy: EXAMPLE_SECRET_POLICY },
+    ],
 };
 
 /** Answers DescribeKey (aws:kms/getKey) in one account and region, as the provider's data source does. */

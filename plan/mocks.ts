@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { partitionOf } from "../aws/arn";
 import {
-    SEED_WORLD,
+    EXAMPLE_WORLD,
     describeIdentity,
     describeKey,
     describeSecret,
@@ -61,11 +61,11 @@ export class AwsMocks implements pulumi.runtime.Mocks {
 
     /**
      * `world`: the keys and secrets that exist before the program runs (see plan/existingWorld.ts);
-     * by default the seed's MyKey and MySecret, with foreign statements in their policies.
+     * by default the walk-through's MyKey and MySecret, with foreign statements in their policies.
      */
     constructor(
         private readonly stacks: KnownStacks = {},
-        public readonly world: ExistingWorld = SEED_WORLD,
+        public readonly world: ExistingWorld = EXAMPLE_WORLD,
     ) {}
 
     /** The provider a resource was registered with; `provider` is "<urn>::<id>". */
@@ -101,9 +101,9 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const account = provider?.accountId ?? "000000000000";
         const region = provider?.region ?? "us-east-1";
         const partition = partitionOf(region);
-        const seed = `${account}/${region}/${args.type}/${args.name}`;
+        const basis = `${account}/${region}/${args.type}/${args.name}`;
         const str = (k: string) => (typeof inputs[k] === "string" ? inputs[k] : undefined);
-        let id = `${args.name}-${hex(seed, 8)}`;
+        let id = `${args.name}-${hex(basis, 8)}`;
         let state: Record<string, unknown> = { ...inputs };
         // A read of an existing key policy (aws.kms.KeyPolicy.get): an id and no inputs.
         if (args.type === "aws:kms/keyPolicy:KeyPolicy" && args.id && inputs.policy === undefined) {
@@ -124,7 +124,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         switch (args.type) {
             case "aws:kms/key:Key": {
                 // An imported (adopted) key keeps its ID; a created one gets a new UUID.
-                id = args.id || uuid(seed);
+                id = args.id || uuid(basis);
                 state = { ...inputs, keyId: id, arn: `arn:${partition}:kms:${region}:${account}:key/${id}` };
                 break;
             }
@@ -136,12 +136,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             case "aws:secretsmanager/secret:Secret": {
                 const name = str("name") ?? args.name;
                 // An imported (adopted) secret keeps its ARN.
-                id = args.id || `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-${suffix6(seed)}`;
+                id = args.id || `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-${suffix6(basis)}`;
                 state = { ...inputs, arn: id, name };
                 break;
             }
             case "aws:secretsmanager/secretVersion:SecretVersion": {
-                const versionId = uuid(seed);
+                const versionId = uuid(basis);
                 id = `${String(inputs.secretId)}|${versionId}`;
                 state = { ...inputs, versionId, versionStages: ["AWSCURRENT"], arn: inputs.secretId };
                 break;
@@ -159,14 +159,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     ...inputs,
                     name,
                     arn: `arn:${partition}:iam::${account}:${kind}${str("path") ?? "/"}${name}`,
-                    uniqueId: uniqueId(kind === "user" ? "AIDA" : "AROA", seed),
+                    uniqueId: uniqueId(kind === "user" ? "AIDA" : "AROA", basis),
                 };
                 break;
             }
             case "aws:iam/policy:Policy": {
                 const name = str("name") ?? args.name;
                 id = `arn:${partition}:iam::${account}:policy${str("path") ?? "/"}${name}`;
-                state = { ...inputs, name, arn: id, policyId: uniqueId("ANPA", seed) };
+                state = { ...inputs, name, arn: id, policyId: uniqueId("ANPA", basis) };
                 break;
             }
             case "aws:iam/userPolicy:UserPolicy":
@@ -177,13 +177,13 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 break;
             case "aws:sns/topic:Topic": {
                 // Autonamed like the provider does: the logical name and a random suffix.
-                const name = str("name") ?? `${args.name}-${hex(seed, 7)}`;
+                const name = str("name") ?? `${args.name}-${hex(basis, 7)}`;
                 id = `arn:${partition}:sns:${region}:${account}:${name}`;
                 state = { ...inputs, name, arn: id, owner: account };
                 break;
             }
             case "aws:sns/topicSubscription:TopicSubscription": {
-                id = `${String(inputs.topic)}:${uuid(seed)}`;
+                id = `${String(inputs.topic)}:${uuid(basis)}`;
                 state = { ...inputs, arn: id, ownerId: account, pendingConfirmation: inputs.protocol === "email" };
                 break;
             }
@@ -192,7 +192,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 state = { ...inputs, owner: account };
                 break;
             case "aws:cloudwatch/eventRule:EventRule": {
-                const name = str("name") ?? `${args.name}-${hex(seed, 7)}`;
+                const name = str("name") ?? `${args.name}-${hex(basis, 7)}`;
                 id = name;
                 state = {
                     ...inputs,
@@ -203,7 +203,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 break;
             }
             case "aws:cloudwatch/eventTarget:EventTarget": {
-                const targetId = str("targetId") ?? `${args.name}-${hex(seed, 7)}`;
+                const targetId = str("targetId") ?? `${args.name}-${hex(basis, 7)}`;
                 id = `default/${String(inputs.rule)}/${targetId}`;
                 state = { ...inputs, targetId, eventBusName: "default" };
                 break;
@@ -211,7 +211,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             case "random:index/randomPassword:RandomPassword":
                 // Stands in for a generated password; the program must keep it secret.
                 id = "none";
-                state = { ...inputs, result: `mock-${hex(seed, 24)}`, bcryptHash: "mock" };
+                state = { ...inputs, result: `mock-${hex(basis, 24)}`, bcryptHash: "mock" };
                 break;
             default:
                 if (args.type.startsWith("aws:") && !state.arn) {

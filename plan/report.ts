@@ -7,7 +7,7 @@ import { SECURE_PLACEHOLDER } from "./stackFiles";
 
 /**
  * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
- * in the README) and Markdown for a PR comment or a CI job summary (`--markdown`). Secret
+ * in docs/plan.md) and Markdown for a PR comment or a CI job summary (`--markdown`). Secret
  * values never reach any of them: Pulumi secrets in resource inputs become "[secret]", and a
  * secret's value (`SecretVersion.secretString`/`secretBinary`) is always "[secret]".
  */
@@ -42,7 +42,7 @@ function redact(value: unknown): unknown {
 const originOf = (s: PlannedStack, r: RegisteredResource) => s.origins[`${r.type}::${r.name}`] ?? "-";
 
 /**
- * What the stack's watch (issue 7) reacts to and who is told, from its `watch` and
+ * What the stack's watch reacts to and who is told, from its `watch` and
  * `consumerWatch` exports: counts only, never a subscriber address.
  */
 export function watchLines(stack: PlannedStack): string[] {

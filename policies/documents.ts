@@ -50,7 +50,7 @@ function tag(values: readonly string[], digits = 8): string {
 /**
  * Who a grant statement names. "account-root": the readers' account roots, narrowed by
  * `ArnEquals aws:PrincipalArn`, so the policy can be saved before a reader exists and still
- * works after it is deleted and recreated. "principal-arn": the readers' ARNs (the seed's form),
+ * works after it is deleted and recreated. "principal-arn": the readers' ARNs (the walk-through's form),
  * which AWS resolves to unique IDs when the policy is saved.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
  */

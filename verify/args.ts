@@ -13,8 +13,8 @@ After \`pulumi up\`, proves the share with real AWS calls (AWS SDK for JavaScrip
                    (identity policy, secret policy, key policy) and CheckNoPublicAccess on
                    the secret and key policies.
 Prints one PASS, FAIL or SKIP line per check. Exit status: 0 all passed, 1 a check failed,
-2 a usage error (bad flag, missing outputs). Never prints a secret value: only its JSON keys
-and version ID.
+2 a usage error (bad flag, missing outputs), 3 an internal error (a bug). Never prints a
+secret value: only its JSON keys and version ID.
 
 Where the ARNs come from:
   --outputs FILE            the stack outputs, as \`pulumi stack output --json -s primary > FILE\`

@@ -11,6 +11,8 @@ verify(process.argv.slice(2), realDeps(path.resolve(__dirname, "..")))
         process.exitCode = code;
     })
     .catch((e: unknown) => {
-        process.stderr.write(`verify: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exitCode = 1;
+        // Anything that escapes is a bug, not a failed check (1) or a usage error (2): exit 3
+        // with the stack trace, as `npm start` does.
+        process.stderr.write(`verify: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exitCode = 3;
     });

@@ -1,6 +1,7 @@
 import { alertTransformer } from "./alerts";
 import { CONSUMER_CALLS, KEY_CALLS, SECRET_CALLS, type WatchedCall } from "./calls";
 import type { EventPattern, Matcher } from "./pattern";
+import { CONSUMER_INLINE_POLICY, CONSUMER_MANAGED_POLICY_PREFIX } from "../policies/names";
 
 /**
  * The EventBridge rules of the watch, as plain values: for each watched call, the patterns that
@@ -216,9 +217,7 @@ export function globalEventsRegion(partition: string): string {
     return "us-east-1";
 }
 
-/** The name of the inline policy SecretConsumer writes, and the prefix of its managed policies. */
-export const CONSUMER_INLINE_POLICY = "secretshare-read";
-export const CONSUMER_MANAGED_POLICY_PREFIX = "secretshare-";
+export { CONSUMER_INLINE_POLICY, CONSUMER_MANAGED_POLICY_PREFIX };
 
 /**
  * The consumer side's rules, for one consumer account. IAM names are case-insensitive, so a

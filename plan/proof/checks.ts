@@ -1,8 +1,15 @@
-import { accountOfArn, identityArn, parseArn, secretsManagerService } from "../../aws/arn";
+import {
+    accountOfArn,
+    identityArn,
+    parseArn,
+    parseIdentityArn,
+    secretsManagerService,
+    type IdentityArn,
+} from "../../aws/arn";
 import { ownerExportsSchema, type ReaderGrant } from "../../contract/ownerExports";
 import type { Plan, PlannedStack } from "../plan";
 import { Registry, type SecretInfo } from "./registry";
-import { ANONYMOUS, parseIdentityArn, type IdentityArn, type PolicyRef, type SimulationRequest } from "./simulator";
+import { ANONYMOUS, type PolicyRef, type SimulationRequest } from "./simulator";
 
 /**
  * What must hold comes from each owner stack's exports (contract/ownerExports.ts): each reader of

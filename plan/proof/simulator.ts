@@ -5,7 +5,7 @@ import {
     type RunSimulationResults,
     type Simulation,
 } from "@cloud-copilot/iam-simulate";
-import { accountOfArn, parseArn } from "../../aws/arn";
+import { accountOfArn, parseIdentityArn } from "../../aws/arn";
 
 /**
  * The adapter to the IAM policy simulator (@cloud-copilot/iam-simulate): one request, one action,
@@ -45,26 +45,6 @@ export interface SimulationOutcome {
     /** Which policy types denied, for an explanation. */
     readonly deniedBy: readonly string[];
     readonly error?: string;
-}
-
-/** An IAM user or role ARN, read: `arn:<partition>:iam::<account>:<kind><path><name>`. */
-export interface IdentityArn {
-    readonly partition: string;
-    readonly accountId: string;
-    readonly kind: "user" | "role";
-    /** "/" or "/a/b/". */
-    readonly path: string;
-    readonly name: string;
-}
-
-/** Reads an IAM user or role ARN (the form `identityArn` of aws/arn.ts builds); undefined for anything else. */
-export function parseIdentityArn(text: string): IdentityArn | undefined {
-    const arn = parseArn(text);
-    if (arn?.service !== "iam" || arn.region !== "" || !/^\d{12}$/.test(arn.accountId)) return undefined;
-    const m = /^(user|role)(\/(?:[^/]+\/)*)([^/]+)$/.exec(arn.resource);
-    if (!m) return undefined;
-    const [, kind, path, name] = m;
-    return { partition: arn.partition, accountId: arn.accountId, kind: kind as "user" | "role", path, name };
 }
 
 /**

@@ -2,12 +2,12 @@ import type { ResourceOptions } from "@pulumi/pulumi";
 import { expect } from "chai";
 import { parseConfig } from "../../config";
 import {
-    SEED_KEY_ARN,
-    SEED_KEY_ID,
-    SEED_KEY_POLICY,
-    SEED_SECRET_ARN,
-    SEED_SECRET_POLICY,
-    SEED_WORLD,
+    EXAMPLE_KEY_ARN,
+    EXAMPLE_KEY_ID,
+    EXAMPLE_KEY_POLICY,
+    EXAMPLE_SECRET_ARN,
+    EXAMPLE_SECRET_POLICY,
+    EXAMPLE_WORLD,
     type ExistingWorld,
 } from "../../plan/existingWorld";
 import { simulate } from "../../plan/proof/simulator";
@@ -55,7 +55,7 @@ const SEED_EXISTING = {
     "secretshare:watch": { enabled: false },
 };
 
-const primary = (overrides: Record<string, unknown> = {}, world: ExistingWorld = SEED_WORLD) =>
+const primary = (overrides: Record<string, unknown> = {}, world: ExistingWorld = EXAMPLE_WORLD) =>
     run("primary", { ...SEED_EXISTING, ...overrides }, { mocks: new AwsMocks({}, world) });
 
 const doc = (r: StackRun, type: string, name: string) => policyOf(resource(r, type, name));
@@ -169,7 +169,7 @@ describe("existing resources: the lock-out guard (pure)", () => {
     const KEY_ADMIN = `arn:aws:iam::${PRIMARY_ACCOUNT}:role/KeyAdmin`;
 
     it("passes the seed's key policy for the root and for the key administrators role", () => {
-        expect(lockedOutAdmins(SEED_KEY_POLICY, [ROOT, KEY_ADMIN])).to.deep.equal([]);
+        expect(lockedOutAdmins(EXAMPLE_KEY_POLICY, [ROOT, KEY_ADMIN])).to.deep.equal([]);
     });
 
     it("finds the root locked out when nothing but a key user statement is left", () => {
@@ -214,12 +214,12 @@ describe("existing resources: the lock-out guard (pure)", () => {
 
 describe("existing resources: reference forms and live facts (pure)", () => {
     it("accepts each form of key reference and says which", () => {
-        expect(parseKeyRef(SEED_KEY_ARN)).to.deep.include({
+        expect(parseKeyRef(EXAMPLE_KEY_ARN)).to.deep.include({
             form: "key-arn",
             accountId: PRIMARY_ACCOUNT,
             region: "us-east-1",
         });
-        expect(parseKeyRef(SEED_KEY_ID)).to.deep.equal({ form: "key-id", ref: SEED_KEY_ID });
+        expect(parseKeyRef(EXAMPLE_KEY_ID)).to.deep.equal({ form: "key-id", ref: EXAMPLE_KEY_ID });
         expect(parseKeyRef("mrk-1234567890abcdef1234567890abcdef")).to.deep.include({ form: "key-id" });
         expect(parseKeyRef("alias/MyKey")).to.deep.equal({
             form: "alias-name",
@@ -233,8 +233,8 @@ describe("existing resources: reference forms and live facts (pure)", () => {
     });
 
     it("accepts a complete secret ARN and takes the name from it", () => {
-        expect(parseSecretArn(SEED_SECRET_ARN)).to.deep.equal({
-            arn: SEED_SECRET_ARN,
+        expect(parseSecretArn(EXAMPLE_SECRET_ARN)).to.deep.equal({
+            arn: EXAMPLE_SECRET_ARN,
             region: "us-east-1",
             accountId: PRIMARY_ACCOUNT,
             name: "MySecret",
@@ -258,7 +258,7 @@ describe("existing resources: reference forms and live facts (pure)", () => {
             secret: "Legacy",
             kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/aaaa",
             key: { arn: "arn:aws:kms:us-east-1:111111111111:key/aaaa", keyManager: "AWS" },
-            targetKeyArn: SEED_KEY_ARN,
+            targetKeyArn: EXAMPLE_KEY_ARN,
             reencrypt: false,
         });
         expect(byArn.ok).to.equal(false);
@@ -304,11 +304,11 @@ describe("existing resources: bad references get clear errors (config)", () => {
     });
 
     it("refuses a key of another account or region, adopt without existing, and one existing key per secret", () => {
-        expect(problems({ key: { existing: SEED_KEY_ARN.replace("111111111111", "999999999999") } })).to.deep.equal([
-            `secretshare:key.existing = "${SEED_KEY_ARN.replace("111111111111", "999999999999")}": this key is in account 999999999999, but secretshare:owner.accountId is 111111111111; name a key of the owner account (this stack writes its policy with the owner's credentials)`,
+        expect(problems({ key: { existing: EXAMPLE_KEY_ARN.replace("111111111111", "999999999999") } })).to.deep.equal([
+            `secretshare:key.existing = "${EXAMPLE_KEY_ARN.replace("111111111111", "999999999999")}": this key is in account 999999999999, but secretshare:owner.accountId is 111111111111; name a key of the owner account (this stack writes its policy with the owner's credentials)`,
         ]);
-        expect(problems({ key: { existing: SEED_KEY_ARN.replace("us-east-1", "eu-west-1") } })).to.deep.equal([
-            `secretshare:key.existing = "${SEED_KEY_ARN.replace("us-east-1", "eu-west-1")}": this key is in region eu-west-1, but secretshare:owner.region is us-east-1; Secrets Manager can only use a KMS key in the secret's own region`,
+        expect(problems({ key: { existing: EXAMPLE_KEY_ARN.replace("us-east-1", "eu-west-1") } })).to.deep.equal([
+            `secretshare:key.existing = "${EXAMPLE_KEY_ARN.replace("us-east-1", "eu-west-1")}": this key is in region eu-west-1, but secretshare:owner.region is us-east-1; Secrets Manager can only use a KMS key in the secret's own region`,
         ]);
         expect(problems({ key: { adopt: true } })).to.deep.equal([
             "secretshare:key.adopt = true: adopt imports an existing key: set existing to its key ARN, key ID or alias too",
@@ -323,7 +323,7 @@ describe("existing resources: bad references get clear errors (config)", () => {
 
     it("names every bad secret reference, and the settings that only a created secret has", () => {
         const partial = "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret";
-        const other = SEED_SECRET_ARN.replace("111111111111", "999999999999");
+        const other = EXAMPLE_SECRET_ARN.replace("111111111111", "999999999999");
         expect(
             problems({
                 secrets: [
@@ -332,7 +332,7 @@ describe("existing resources: bad references get clear errors (config)", () => {
                     { name: "MySecret", existing: true, username: "Alice", readers: ["secondary/Stuart"] },
                     { existing: true, readers: ["secondary/Stuart"] },
                     { name: "db-prod01", existing: true, readers: ["secondary/Stuart"] },
-                    { name: "Other", arn: SEED_SECRET_ARN, readers: ["secondary/Stuart"] },
+                    { name: "Other", arn: EXAMPLE_SECRET_ARN, readers: ["secondary/Stuart"] },
                     { name: "New", readers: ["secondary/Stuart"] },
                 ],
             }),
@@ -406,21 +406,21 @@ describe("existing resources: the seed's starting point under the mock runtime",
         expect(consumer.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`)).to.deep.equal([
             "aws:iam/userPolicy:UserPolicy secondary-Stuart-read",
         ]);
-        expect(owner.mocks.reads.map((r) => `${r.type} ${r.id}`)).to.deep.equal([`${KEY_POLICY} ${SEED_KEY_ID}`]);
+        expect(owner.mocks.reads.map((r) => `${r.type} ${r.id}`)).to.deep.equal([`${KEY_POLICY} ${EXAMPLE_KEY_ID}`]);
         expect(owner.outputs).to.deep.include({
-            secretArn: SEED_SECRET_ARN,
-            keyArn: SEED_KEY_ARN,
+            secretArn: EXAMPLE_SECRET_ARN,
+            keyArn: EXAMPLE_KEY_ARN,
             keyAlias: "alias/MyKey",
-            secretArns: { MySecret: SEED_SECRET_ARN },
-            keyArns: { MySecret: SEED_KEY_ARN },
+            secretArns: { MySecret: EXAMPLE_SECRET_ARN },
+            keyArns: { MySecret: EXAMPLE_KEY_ARN },
         });
     });
 
     it("keeps every statement the key and the secret had, and adds exactly the seed's grants for Stuart", () => {
         const key = doc(owner, KEY_POLICY, "share-key-policy");
-        expect(resource(owner, KEY_POLICY, "share-key-policy").inputs.keyId).to.equal(SEED_KEY_ID);
+        expect(resource(owner, KEY_POLICY, "share-key-policy").inputs.keyId).to.equal(EXAMPLE_KEY_ID);
         expect((key as { Id?: string }).Id).to.equal("key-consolepolicy-3");
-        expect(key.Statement.slice(0, 4)).to.deep.equal(SEED_KEY_POLICY.Statement);
+        expect(key.Statement.slice(0, 4)).to.deep.equal(EXAMPLE_KEY_POLICY.Statement);
         const added = key.Statement.slice(4);
         expect(added.map((s) => [s.Sid, s.Action, s.Principal])).to.deep.equal([
             [`${SID_PREFIX}Decrypt73534949`, "kms:Decrypt", { AWS: "arn:aws:iam::222222222222:root" }],
@@ -436,10 +436,10 @@ describe("existing resources: the seed's starting point under the mock runtime",
         });
         const secret = doc(owner, SECRET_POLICY, "share-MySecret-policy");
         expect(resource(owner, SECRET_POLICY, "share-MySecret-policy").inputs).to.deep.include({
-            secretArn: SEED_SECRET_ARN,
+            secretArn: EXAMPLE_SECRET_ARN,
             blockPublicPolicy: true,
         });
-        expect(secret.Statement.slice(0, 2)).to.deep.equal(SEED_SECRET_POLICY.Statement);
+        expect(secret.Statement.slice(0, 2)).to.deep.equal(EXAMPLE_SECRET_POLICY.Statement);
         expect(secret.Statement.slice(2)).to.deep.equal([
             {
                 Sid: `${SID_PREFIX}ReadCurrent`,
@@ -455,8 +455,8 @@ describe("existing resources: the seed's starting point under the mock runtime",
         ]);
         const identity = doc(consumer, "aws:iam/userPolicy:UserPolicy", "secondary-Stuart-read");
         expect(identity.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
-            ["secretsmanager:GetSecretValue", SEED_SECRET_ARN],
-            ["kms:Decrypt", SEED_KEY_ARN],
+            ["secretsmanager:GetSecretValue", EXAMPLE_SECRET_ARN],
+            ["kms:Decrypt", EXAMPLE_KEY_ARN],
         ]);
         expect(resource(consumer, "aws:iam/userPolicy:UserPolicy", "secondary-Stuart-read").inputs.user).to.equal(
             "Stuart",
@@ -494,7 +494,7 @@ describe("existing resources: the seed's starting point under the mock runtime",
             simulate({
                 principal,
                 action: "secretsmanager:GetSecretValue",
-                resource: SEED_SECRET_ARN,
+                resource: EXAMPLE_SECRET_ARN,
                 context: { "secretsmanager:VersionStage": stage },
                 identityPolicies,
                 resourcePolicy: secret,
@@ -503,8 +503,8 @@ describe("existing resources: the seed's starting point under the mock runtime",
             simulate({
                 principal,
                 action: "kms:Decrypt",
-                resource: SEED_KEY_ARN,
-                context: { "kms:ViaService": SM, "kms:EncryptionContext:SecretARN": SEED_SECRET_ARN },
+                resource: EXAMPLE_KEY_ARN,
+                context: { "kms:ViaService": SM, "kms:EncryptionContext:SecretARN": EXAMPLE_SECRET_ARN },
                 identityPolicies,
                 resourcePolicy: key,
             });
@@ -528,7 +528,7 @@ describe("existing resources: the seed's starting point under the mock runtime",
 describe("existing resources: re-running and changing the config", () => {
     it("a second run over what the first one wrote gives identical documents (no diff)", async () => {
         const first = await primary();
-        const second = await primary({}, worldAfter(first, SEED_WORLD));
+        const second = await primary({}, worldAfter(first, EXAMPLE_WORLD));
         for (const [type, name] of [
             [KEY_POLICY, "share-key-policy"],
             [SECRET_POLICY, "share-MySecret-policy"],
@@ -541,7 +541,7 @@ describe("existing resources: re-running and changing the config", () => {
 
     it("replaces statements of ours an earlier run left, and keeps a statement someone appended after them", async () => {
         const first = await primary();
-        const after = worldAfter(first, SEED_WORLD);
+        const after = worldAfter(first, EXAMPLE_WORLD);
         const stored = JSON.parse(String(after.keys?.[0].policy)) as { Statement: Record<string, unknown>[] };
         // An earlier version granted Bob; then another team appended its own statement.
         stored.Statement.splice(4, 0, {
@@ -557,10 +557,10 @@ describe("existing resources: re-running and changing the config", () => {
             Resource: "*",
         };
         stored.Statement.push(appended);
-        const world = { ...after, keys: [{ ...SEED_WORLD.keys![0], policy: stored }] };
+        const world = { ...after, keys: [{ ...EXAMPLE_WORLD.keys![0], policy: stored }] };
         const next = doc(await primary({}, world), KEY_POLICY, "share-key-policy");
         expect(sids(next)).to.deep.equal([
-            ...SEED_KEY_POLICY.Statement.map((s) => s.Sid),
+            ...EXAMPLE_KEY_POLICY.Statement.map((s) => s.Sid),
             `${SID_PREFIX}Decrypt73534949`,
             `${SID_PREFIX}DescribeKey`,
             "LateComer",
@@ -580,7 +580,7 @@ describe("existing resources: re-running and changing the config", () => {
         };
         const withThird = await primary(two);
         expect(JSON.stringify(doc(withThird, KEY_POLICY, "share-key-policy"))).to.include("444444444444:role/Reader");
-        const without = await primary({}, worldAfter(withThird, SEED_WORLD));
+        const without = await primary({}, worldAfter(withThird, EXAMPLE_WORLD));
         const fresh = await primary();
         for (const [type, name] of [
             [KEY_POLICY, "share-key-policy"],
@@ -606,13 +606,13 @@ describe("existing resources: revoking the share of an existing secret", () => {
                     { name: "Other", username: "bob", readers: ["secondary/Stuart"] },
                 ],
             },
-            worldAfter(first, SEED_WORLD),
+            worldAfter(first, EXAMPLE_WORLD),
         );
         expect(doc(revoked, SECRET_POLICY, "share-MySecret-policy").Statement).to.deep.equal(
-            SEED_SECRET_POLICY.Statement,
+            EXAMPLE_SECRET_POLICY.Statement,
         );
         const key = doc(revoked, KEY_POLICY, "share-key-policy");
-        expect(key.Statement.slice(0, 4)).to.deep.equal(SEED_KEY_POLICY.Statement);
+        expect(key.Statement.slice(0, 4)).to.deep.equal(EXAMPLE_KEY_POLICY.Statement);
         expect(JSON.stringify(ours(key))).not.to.include("secret:MySecret-");
         expect(JSON.stringify(ours(key))).to.include("secret:Other-");
         expect(revoked.outputs.grants).to.deep.equal({
@@ -627,8 +627,8 @@ describe("existing resources: revoking the share of an existing secret", () => {
         // The secret's policy holds nothing but what an earlier run of this program wrote.
         const written = doc(await primary(), SECRET_POLICY, "share-MySecret-policy");
         const onlyOurs: ExistingWorld = {
-            ...SEED_WORLD,
-            secrets: [{ ...SEED_WORLD.secrets![0], policy: { Version: "2012-10-17", Statement: ours(written) } }],
+            ...EXAMPLE_WORLD,
+            secrets: [{ ...EXAMPLE_WORLD.secrets![0], policy: { Version: "2012-10-17", Statement: ours(written) } }],
         };
         const message = await errorOf(() =>
             primary(
@@ -642,17 +642,17 @@ describe("existing resources: revoking the share of an existing secret", () => {
             ),
         );
         expect(message).to.include(
-            `secretshare:secrets[0] (MySecret): its resource policy would be left with no statement (AWS refuses an empty policy). Delete it (aws secretsmanager delete-resource-policy --secret-id ${SEED_SECRET_ARN}), then remove the secret from secretshare:secrets.`,
+            `secretshare:secrets[0] (MySecret): its resource policy would be left with no statement (AWS refuses an empty policy). Delete it (aws secretsmanager delete-resource-policy --secret-id ${EXAMPLE_SECRET_ARN}), then remove the secret from secretshare:secrets.`,
         );
     });
 });
 
 describe("existing resources: refusals at run time", () => {
     const lockedWorld: ExistingWorld = {
-        ...SEED_WORLD,
+        ...EXAMPLE_WORLD,
         keys: [
             {
-                ...SEED_WORLD.keys![0],
+                ...EXAMPLE_WORLD.keys![0],
                 // The only admin statement is one this program wrote when it still created the key.
                 policy: {
                     Version: "2012-10-17",
@@ -706,13 +706,13 @@ describe("existing resources: refusals at run time", () => {
 
     it("refuses a secret encrypted with aws/secretsmanager, and an AWS managed or disabled key", async () => {
         const legacy = "arn:aws:secretsmanager:us-east-1:111111111111:secret:Legacy-Qw12Er";
-        const world: ExistingWorld = { ...SEED_WORLD, secrets: [...SEED_WORLD.secrets!, { arn: legacy }] };
+        const world: ExistingWorld = { ...EXAMPLE_WORLD, secrets: [...EXAMPLE_WORLD.secrets!, { arn: legacy }] };
         const secrets = [{ name: "Legacy", existing: true, readers: ["secondary/Stuart"] }];
         expect(await errorOf(() => primary({ "secretshare:secrets": secrets }, world))).to.include(
-            `  - secretshare:secrets[0] (Legacy): secret Legacy is encrypted with the AWS managed key aws/secretsmanager (no KmsKeyId set), which cannot be shared: another account can never decrypt it. To share it, set reencrypt: true on the secret in secretshare:secrets to re-encrypt it under ${SEED_KEY_ARN} (Secrets Manager re-encrypts its AWSCURRENT, AWSPENDING and AWSPREVIOUS versions), or create a new secret with this program.`,
+            `  - secretshare:secrets[0] (Legacy): secret Legacy is encrypted with the AWS managed key aws/secretsmanager (no KmsKeyId set), which cannot be shared: another account can never decrypt it. To share it, set reencrypt: true on the secret in secretshare:secrets to re-encrypt it under ${EXAMPLE_KEY_ARN} (Secrets Manager re-encrypts its AWSCURRENT, AWSPENDING and AWSPREVIOUS versions), or create a new secret with this program.`,
         );
         const awsKey: ExistingWorld = {
-            ...SEED_WORLD,
+            ...EXAMPLE_WORLD,
             keys: [
                 {
                     arn: "arn:aws:kms:us-east-1:111111111111:key/aaaaaaaa-0000-4000-8000-111111111111",
@@ -728,7 +728,7 @@ describe("existing resources: refusals at run time", () => {
         ).to.include(
             'secretshare:key.existing = "aaaaaaaa-0000-4000-8000-111111111111": aaaaaaaa-0000-4000-8000-111111111111 (arn:aws:kms:us-east-1:111111111111:key/aaaaaaaa-0000-4000-8000-111111111111) is an AWS managed key',
         );
-        const disabled: ExistingWorld = { ...SEED_WORLD, keys: [{ ...SEED_WORLD.keys![0], keyState: "Disabled" }] };
+        const disabled: ExistingWorld = { ...EXAMPLE_WORLD, keys: [{ ...EXAMPLE_WORLD.keys![0], keyState: "Disabled" }] };
         expect(await errorOf(() => primary({}, disabled))).to.include(
             `is in state Disabled: it is disabled, so readers could not decrypt: enable it (aws kms enable-key), then run again`,
         );
@@ -754,8 +754,8 @@ describe("existing resources: refusals at run time", () => {
             Resource: "*",
         }));
         const world: ExistingWorld = {
-            ...SEED_WORLD,
-            secrets: [{ ...SEED_WORLD.secrets![0], policy: { Version: "2012-10-17", Statement: filler } }],
+            ...EXAMPLE_WORLD,
+            secrets: [{ ...EXAMPLE_WORLD.secrets![0], policy: { Version: "2012-10-17", Statement: filler } }],
         };
         expect(await errorOf(() => primary({}, world))).to.match(
             /resource policy of secret MySecret would be 2\d{4} of 20480 characters with this program's statements added to the 90 already there/,
@@ -773,7 +773,7 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         });
         expect(ofType(r, "aws:kms/key:Key")).to.deep.equal([]);
         expect(ofType(r, "aws:secretsmanager/secret:Secret").map((s) => [s.name, s.inputs.kmsKeyId])).to.deep.equal([
-            ["share-NewSecret", SEED_KEY_ARN],
+            ["share-NewSecret", EXAMPLE_KEY_ARN],
         ]);
         expect(ofType(r, "aws:secretsmanager/secretVersion:SecretVersion").map((s) => s.name)).to.deep.equal([
             "share-NewSecret-value",
@@ -787,13 +787,13 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         ]);
         const key = JSON.stringify(doc(r, KEY_POLICY, "share-key-policy"));
         expect(key).to.include("secret:MySecret-??????").and.to.include("secret:NewSecret-??????");
-        expect(r.outputs.secretArns).to.have.property("MySecret", SEED_SECRET_ARN);
+        expect(r.outputs.secretArns).to.have.property("MySecret", EXAMPLE_SECRET_ARN);
     });
 
     it("a created key with an existing secret under another key: refused, unless reencrypt adopts it under the new key", async () => {
         const created = { "secretshare:key": { alias: "MyKey" } };
         expect(await errorOf(() => primary(created))).to.include(
-            `secretshare:secrets[0] (MySecret): secret MySecret is encrypted with KMS key ${SEED_KEY_ARN}, which this stack does not manage (it creates its own key). Name ${SEED_KEY_ARN} in secretshare:key.existing to share the secret under its own key, or set reencrypt: true`,
+            `secretshare:secrets[0] (MySecret): secret MySecret is encrypted with KMS key ${EXAMPLE_KEY_ARN}, which this stack does not manage (it creates its own key). Name ${EXAMPLE_KEY_ARN} in secretshare:key.existing to share the secret under its own key, or set reencrypt: true`,
         );
         const r = await primary({
             ...created,
@@ -804,9 +804,9 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         const key = resource(r, "aws:kms/key:Key", "share-key");
         const secret = resource(r, "aws:secretsmanager/secret:Secret", "share-MySecret");
         expect(secret.inputs).to.deep.equal({ name: "MySecret", kmsKeyId: key.state.arn });
-        expect(secret.id).to.equal(SEED_SECRET_ARN);
+        expect(secret.id).to.equal(EXAMPLE_SECRET_ARN);
         expect(optionsOf(r, "aws:secretsmanager/secret:Secret", "share-MySecret")).to.deep.include({
-            import: SEED_SECRET_ARN,
+            import: EXAMPLE_SECRET_ARN,
             protect: true,
             retainOnDelete: true,
         });
@@ -814,20 +814,20 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         // A created key's policy is ours alone; the existing secret's keeps its foreign statements.
         expect(sids(policyOf(key))[0]).to.equal(`${SID_PREFIX}OwnerAdministers`);
         expect(doc(r, SECRET_POLICY, "share-MySecret-policy").Statement.slice(0, 2)).to.deep.equal(
-            SEED_SECRET_POLICY.Statement,
+            EXAMPLE_SECRET_POLICY.Statement,
         );
     });
 
     it("adopts the existing key and secret: imported, protected, retained, with the live inputs and no replacement", async () => {
         const r = await primary({
-            "secretshare:key": { existing: SEED_KEY_ARN, adopt: true },
-            "secretshare:secrets": [{ arn: SEED_SECRET_ARN, adopt: true, readers: ["secondary/Stuart"] }],
+            "secretshare:key": { existing: EXAMPLE_KEY_ARN, adopt: true },
+            "secretshare:secrets": [{ arn: EXAMPLE_SECRET_ARN, adopt: true, readers: ["secondary/Stuart"] }],
         });
         const key = resource(r, "aws:kms/key:Key", "share-key");
         expect(key.inputs).to.deep.equal({ description: "MyKey" });
-        expect(key.id).to.equal(SEED_KEY_ID);
+        expect(key.id).to.equal(EXAMPLE_KEY_ID);
         const keyOptions = optionsOf(r, "aws:kms/key:Key", "share-key");
-        expect(keyOptions).to.deep.include({ import: SEED_KEY_ID, protect: true, retainOnDelete: true });
+        expect(keyOptions).to.deep.include({ import: EXAMPLE_KEY_ID, protect: true, retainOnDelete: true });
         expect(keyOptions?.ignoreChanges).to.include.members([
             "policy",
             "enableKeyRotation",
@@ -835,16 +835,16 @@ describe("existing resources: mixing existing and created, and adopting", () => 
             "description",
         ]);
         expect(ofType(r, "aws:kms/alias:Alias")).to.deep.equal([]);
-        expect(resource(r, KEY_POLICY, "share-key-policy").inputs.keyId).to.equal(SEED_KEY_ID);
+        expect(resource(r, KEY_POLICY, "share-key-policy").inputs.keyId).to.equal(EXAMPLE_KEY_ID);
         const secret = resource(r, "aws:secretsmanager/secret:Secret", "share-MySecret");
-        expect(secret.inputs).to.deep.equal({ name: "MySecret", kmsKeyId: SEED_KEY_ARN });
+        expect(secret.inputs).to.deep.equal({ name: "MySecret", kmsKeyId: EXAMPLE_KEY_ARN });
         expect(optionsOf(r, "aws:secretsmanager/secret:Secret", "share-MySecret")).to.deep.include({
-            import: SEED_SECRET_ARN,
+            import: EXAMPLE_SECRET_ARN,
             protect: true,
             retainOnDelete: true,
         });
-        expect(r.outputs).to.deep.include({ keyArn: SEED_KEY_ARN, secretArn: SEED_SECRET_ARN });
-        expect(doc(r, KEY_POLICY, "share-key-policy").Statement.slice(0, 4)).to.deep.equal(SEED_KEY_POLICY.Statement);
+        expect(r.outputs).to.deep.include({ keyArn: EXAMPLE_KEY_ARN, secretArn: EXAMPLE_SECRET_ARN });
+        expect(doc(r, KEY_POLICY, "share-key-policy").Statement.slice(0, 4)).to.deep.equal(EXAMPLE_KEY_POLICY.Statement);
     });
 
     it("the committed stack files (everything created) are unchanged by this feature", async () => {

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { expect } from "chai";
-import { SEED_KEY_POLICY, SEED_SECRET_POLICY, SEED_WORLD, SEED_KEY_ARN } from "../../plan/existingWorld";
+import { EXAMPLE_KEY_POLICY, EXAMPLE_SECRET_POLICY, EXAMPLE_WORLD, EXAMPLE_KEY_ARN } from "../../plan/existingWorld";
 import { originsOf } from "../../plan/origins";
 import { committed, plan, planJson, tempProject, type JsonReport } from "./helpers";
 import { AwsMocks, ROOT, run } from "../mocks";
@@ -51,8 +51,8 @@ describe("plan: where each resource comes from", () => {
                 Statement: { Sid: string }[];
             };
         const sids = (d: { Statement: { Sid?: string }[] }) => d.Statement.map((s) => s.Sid);
-        expect(sids(doc("aws:kms/keyPolicy:KeyPolicy"))).to.include.members(sids(SEED_KEY_POLICY));
-        expect(sids(doc("aws:secretsmanager/secretPolicy:SecretPolicy"))).to.include.members(sids(SEED_SECRET_POLICY));
+        expect(sids(doc("aws:kms/keyPolicy:KeyPolicy"))).to.include.members(sids(EXAMPLE_KEY_POLICY));
+        expect(sids(doc("aws:secretsmanager/secretPolicy:SecretPolicy"))).to.include.members(sids(EXAMPLE_SECRET_POLICY));
     });
 
     it("an adopted key is marked adopted", async () => {
@@ -72,10 +72,10 @@ describe("origins of a mix of existing and created keys and secrets", () => {
     const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:111111111111:secret:${name}-Ab12Cd`;
     // A is shared as it is, B adopted, C re-encrypted (so adopted) from aws/secretsmanager, D created.
     const world = {
-        ...SEED_WORLD,
+        ...EXAMPLE_WORLD,
         secrets: [
-            { arn: arn("A"), kmsKeyId: SEED_KEY_ARN },
-            { arn: arn("B"), kmsKeyId: SEED_KEY_ARN },
+            { arn: arn("A"), kmsKeyId: EXAMPLE_KEY_ARN },
+            { arn: arn("B"), kmsKeyId: EXAMPLE_KEY_ARN },
             { arn: arn("C") },
         ],
     };
