@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { accountProvider } from "./aws/provider";
-import { readOwnerStack } from "./contract/ownerReference";
+import { currentStackRef, readOwnerStack } from "./contract/ownerReference";
+import { checkExistingIdentities } from "./existing/identity";
 import { readExisting } from "./existing/read";
-import { SecretConsumer } from "./components/secretConsumer";
+import { consumerPolicyPlan, SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
 import { consumerWatch, ownerWatch } from "./components/secretWatch";
 import { ConfigError, LimitError } from "./common/errors";
 import { configPasswords, loadConfig, type OwnerStackConfig } from "./config";
-import { ownerLayout } from "./policies/layout";
+import { ownerLayout, type OwnerLayout } from "./policies/layout";
 
 /**
  * secretshare: one program for every stack. `secretshare:mode` picks the side:
@@ -22,18 +23,22 @@ export = async (): Promise<Record<string, unknown>> => {
         const ref = new pulumi.StackReference("owner", { name: config.ownerStack });
         const owner = await readOwnerStack(ref, config.ownerStack, config.consumer);
         const provider = accountProvider(`consumer-${config.consumer.name}`, config.consumer);
-        const consumer = new SecretConsumer(
-            config.consumer.name,
-            {
-                readers: owner.readers,
-                secretArns: owner.secretArns,
-                keyArns: owner.keyArns,
-                keyOf: owner.keyArns,
-                secretsRegion: owner.region,
-                ownerAccountId: owner.ownerAccountId,
-            },
-            { provider },
-        );
+        const args = {
+            readers: owner.readers,
+            secretArns: owner.secretArns,
+            keyArns: owner.keyArns,
+            keyOf: owner.keyArns,
+            secretsRegion: owner.region,
+            ownerAccountId: owner.ownerAccountId,
+            writerStack: currentStackRef(),
+        };
+        const plan = consumerPolicyPlan(config.consumer.name, args);
+        // An existing identity's IAM quotas count what it already holds: read it, and stop
+        // before writing anything if ours would not fit. See docs/existing.md.
+        await checkExistingIdentities(config.ownerStack, args.writerStack, [
+            { consumer: config.consumer.name, accountId: config.consumer.accountId, plans: plan, provider },
+        ]);
+        const consumer = new SecretConsumer(config.consumer.name, { ...args, plan }, { provider });
         const watch = consumerWatch(config.consumer.name, config.consumer, owner.readers, config.watch, config.stack);
         const single =
             owner.readers.length === 1 && owner.readers[0].secrets.length === 1 ? owner.readers[0] : undefined;
@@ -56,6 +61,8 @@ export = async (): Promise<Record<string, unknown>> => {
     // An existing key or secret named in config: read its live policy and decide what to write
     // into it (foreign statements kept) before registering anything. See docs/existing.md.
     const existing = await readExisting(config.stack, "share", config.owner, layout, ownerProvider);
+    // In "all" mode the consumer side is written here too: check existing readers' quotas first.
+    const consumers = config.mode === "all" ? await consumerSides(config, layout) : [];
     const owner = new SecretOwner(
         "share",
         { config: config.owner, layout, passwords: configPasswords(), existing },
@@ -94,28 +101,14 @@ export = async (): Promise<Record<string, unknown>> => {
     if (config.mode === "all") {
         const readerArns: Record<string, pulumi.Output<string>> = {};
         const consumerWatches: Record<string, unknown> = {};
-        for (const [name, c] of Object.entries(config.owner.consumers)) {
-            const provider = accountProvider(`consumer-${name}`, c.account);
+        for (const { name, account, args, plan, provider } of consumers) {
             const consumer = new SecretConsumer(
                 name,
-                {
-                    readers: layout.grants[name].readers,
-                    secretArns: owner.secretArns,
-                    keyArns: owner.keyArns,
-                    keyOf: layout.keyOf,
-                    secretsRegion: config.owner.account.region,
-                    ownerAccountId: config.owner.account.accountId,
-                },
+                { ...args, secretArns: owner.secretArns, keyArns: owner.keyArns, plan },
                 { provider },
             );
             for (const [n, r] of Object.entries(consumer.readers)) readerArns[`${name}/${n}`] = r.arn;
-            const consumerSide = consumerWatch(
-                name,
-                c.account,
-                layout.grants[name].readers,
-                config.watch,
-                config.stack,
-            );
+            const consumerSide = consumerWatch(name, account, layout.grants[name].readers, config.watch, config.stack);
             if (consumerSide) consumerWatches[name] = consumerSide;
         }
         outputs.readerArns = readerArns;
@@ -138,4 +131,29 @@ function layoutOrExplain(config: OwnerStackConfig) {
         if (e instanceof LimitError) throw new ConfigError(config.stack, e.problems);
         throw e;
     }
+}
+
+/**
+ * The consumer side of an "all" stack, decided before anything is registered: per consumer
+ * account its provider and the policies of its readers, with existing readers' quotas checked.
+ */
+async function consumerSides(config: OwnerStackConfig, layout: OwnerLayout) {
+    const writerStack = currentStackRef();
+    const sides = Object.entries(config.owner.consumers).map(([name, c]) => {
+        const args = {
+            readers: layout.grants[name].readers,
+            keyOf: layout.keyOf,
+            secretsRegion: config.owner.account.region,
+            ownerAccountId: config.owner.account.accountId,
+            writerStack,
+        };
+        const provider = accountProvider(`consumer-${name}`, c.account);
+        return { name, account: c.account, args, plan: consumerPolicyPlan(name, args), provider };
+    });
+    await checkExistingIdentities(
+        config.stack,
+        writerStack,
+        sides.map((s) => ({ consumer: s.name, accountId: s.account.accountId, plans: s.plan, provider: s.provider })),
+    );
+    return sides;
 }

@@ -63,3 +63,17 @@ export class ExistingResourceError extends UserError {
 
 /** A stored document that cannot be read as a policy: the message says which and why. */
 export class PolicyReadError extends UserError {}
+
+/**
+ * The planned resources would fail at deploy: a name, size or quota that AWS or Pulumi would
+ * refuse (the catalogue in aws/limits.ts and aws/names.ts, listed in docs/limits.md).
+ */
+export class PreflightError extends UserError {
+    constructor(public readonly problems: readonly string[]) {
+        super(
+            `the plan's resources would not deploy: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} ` +
+                `with AWS's limits and names (docs/limits.md):\n` +
+                bullets(problems),
+        );
+    }
+}

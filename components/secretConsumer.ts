@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import { identityPolicy, roleTrustPolicy } from "../policies/documents";
 import type { ReaderGrant } from "../contract/ownerExports";
-import { packIdentityPolicy } from "../policies/layout";
-import { CONSUMER_INLINE_POLICY, consumerManagedPolicyName } from "../policies/names";
+import { packIdentityPolicy, type IdentityPacking } from "../policies/layout";
+import { sizeOf } from "../aws/limits";
+import { consumerInlinePolicyName, consumerManagedPolicyName, writerStackId } from "../policies/names";
 
 export interface SecretConsumerArgs {
     /** The readers of this account, as the owner grants them (`grants.<account>.readers`). */
@@ -22,6 +23,28 @@ export interface SecretConsumerArgs {
      * identity policies, which list each key ARN once.
      */
     readonly keyOf: Readonly<Record<string, string>>;
+    /**
+     * The fully qualified name (`<org>/<project>/<stack>`) of the stack that writes the
+     * policies: their names carry its id, so that no two stacks write one name on one identity.
+     */
+    readonly writerStack: string;
+    /** What `consumerPolicyPlan(name, args)` gives, when the caller computed it already. */
+    readonly plan?: readonly ReaderPolicyPlan[];
+}
+
+/** What the component writes on one reader, decided before any resource is registered. */
+export interface ReaderPolicyPlan {
+    readonly reader: ReaderGrant;
+    /** The reader's secrets, sorted: the grants the packing's indices refer to. */
+    readonly secrets: readonly string[];
+    readonly packing: IdentityPacking;
+    /** The inline policy's name (mode "inline"), or the managed policies' names, in order. */
+    readonly names: readonly string[];
+    /**
+     * The size of each document as IAM counts it (whitespace not counted), from ARNs of the
+     * exact length of the real ones.
+     */
+    readonly sizes: readonly number[];
 }
 
 /** One reader's resources. */
@@ -51,26 +74,10 @@ export class SecretConsumer extends pulumi.ComponentResource {
         // https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
         const keepIdentity: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: true };
         this.readers = {};
-        for (const r of [...args.readers].sort((a, b) => a.name.localeCompare(b.name))) {
+        const plans = args.plan ?? consumerPolicyPlan(name, args);
+        for (const { reader: r, secrets, packing, names } of plans) {
             const prefix = `${name}-${r.name}`;
-            const secrets = [...r.secrets].sort();
-            // The packing is decided from ARNs of the exact length, before the real ones are known.
             const partition = r.arn.split(":")[1];
-            const keyIds = [...new Set(Object.values(args.keyOf))].sort();
-            const packing = packIdentityPolicy(
-                `${name}/${r.name}`,
-                r.kind,
-                args.secretsRegion,
-                secrets.map((s) => ({
-                    secretArn: placeholderSecretArn(partition, args.secretsRegion, args.ownerAccountId, s),
-                    keyArn: placeholderKeyArn(
-                        partition,
-                        args.secretsRegion,
-                        args.ownerAccountId,
-                        keyIds.indexOf(args.keyOf[s]),
-                    ),
-                })),
-            );
             const documents = packing.chunks.map((chunk) =>
                 arns.apply(([secretArns, keyArns]) =>
                     JSON.stringify(
@@ -134,19 +141,26 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 arn = role.arn;
             }
 
+            // A policy is replaced when its name changes (a stack that was deployed with the
+            // names of before the stack id, or a renamed stack). Pulumi creates the replacement
+            // first by default; the old and new documents would then count twice against the
+            // identity's inline budget or its 10 attachments, and AWS refuses the create when
+            // they do not fit. Deleting first costs the reader its access for the seconds
+            // between the two calls, once; it never fails the deploy (docs/operations.md).
+            // https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/
+            const replace: pulumi.CustomResourceOptions = { parent: this, deleteBeforeReplace: true };
             if (packing.mode === "inline") {
-                const policyName = CONSUMER_INLINE_POLICY;
                 if (r.kind === "user") {
                     new aws.iam.UserPolicy(
                         `${prefix}-read`,
-                        { user: identity, name: policyName, policy: documents[0] },
-                        { parent: this },
+                        { user: identity, name: names[0], policy: documents[0] },
+                        replace,
                     );
                 } else {
                     new aws.iam.RolePolicy(
                         `${prefix}-read`,
-                        { role: identity, name: policyName, policy: documents[0] },
-                        { parent: this },
+                        { role: identity, name: names[0], policy: documents[0] },
+                        replace,
                     );
                 }
             } else {
@@ -154,23 +168,23 @@ export class SecretConsumer extends pulumi.ComponentResource {
                     const policy = new aws.iam.Policy(
                         `${prefix}-read-${i + 1}`,
                         {
-                            name: consumerManagedPolicyName(r.name, i + 1),
-                            description: `secretshare: ${r.name} reads shared secrets (part ${i + 1} of ${documents.length})`,
+                            name: names[i],
+                            description: `secretshare (stack ${args.writerStack}): ${r.name} reads shared secrets (part ${i + 1} of ${documents.length})`,
                             policy: doc,
                         },
-                        { parent: this },
+                        replace,
                     );
                     if (r.kind === "user") {
                         new aws.iam.UserPolicyAttachment(
                             `${prefix}-read-${i + 1}`,
                             { user: identity, policyArn: policy.arn },
-                            { parent: this },
+                            replace,
                         );
                     } else {
                         new aws.iam.RolePolicyAttachment(
                             `${prefix}-read-${i + 1}`,
                             { role: identity, policyArn: policy.arn },
-                            { parent: this },
+                            replace,
                         );
                     }
                 });
@@ -181,4 +195,48 @@ export class SecretConsumer extends pulumi.ComponentResource {
             readerArns: Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.arn])),
         });
     }
+}
+
+/**
+ * What SecretConsumer writes on each reader (sorted by name): the packing of its grants, the
+ * policy names and their sizes. Pure: decided from ARNs of the exact length of the real ones,
+ * so that the existing-identity check (existing/identity.ts) runs before anything is registered.
+ */
+export function consumerPolicyPlan(
+    name: string,
+    args: Pick<SecretConsumerArgs, "readers" | "secretsRegion" | "ownerAccountId" | "keyOf" | "writerStack">,
+): ReaderPolicyPlan[] {
+    const stackId = writerStackId(args.writerStack);
+    const keyIds = [...new Set(Object.values(args.keyOf))].sort();
+    return [...args.readers]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((reader) => {
+            const secrets = [...reader.secrets].sort();
+            const partition = reader.arn.split(":")[1];
+            const grants = secrets.map((s) => ({
+                secretArn: placeholderSecretArn(partition, args.secretsRegion, args.ownerAccountId, s),
+                keyArn: placeholderKeyArn(
+                    partition,
+                    args.secretsRegion,
+                    args.ownerAccountId,
+                    keyIds.indexOf(args.keyOf[s]),
+                ),
+            }));
+            const packing = packIdentityPolicy(`${name}/${reader.name}`, reader.kind, args.secretsRegion, grants);
+            const sizes = packing.chunks.map((chunk) =>
+                sizeOf(
+                    identityPolicy({ region: args.secretsRegion, grants: chunk.map((i) => grants[i]) }),
+                    packing.mode === "inline"
+                        ? reader.kind === "user"
+                            ? "userInline"
+                            : "roleInline"
+                        : "managedPolicy",
+                ),
+            );
+            const names =
+                packing.mode === "inline"
+                    ? [consumerInlinePolicyName(stackId)]
+                    : packing.chunks.map((_, i) => consumerManagedPolicyName(stackId, reader.name, i + 1));
+            return { reader, secrets, packing, names, sizes };
+        });
 }

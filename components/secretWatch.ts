@@ -5,11 +5,17 @@ import { placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import {
     consumerWatchRules,
     globalEventsRegion,
+    ownerRule,
     ownerWatchRules,
+    ruleLogicalName,
+    ruleNamePrefix,
     subscriberId,
+    watchComponentName,
     watchKeyPolicy,
     watchSettings,
+    watchTopicLogicalName,
     watchTopicPolicy,
+    type OwnerRuleKind,
     type WatchedReader,
     type WatchRule,
 } from "../watch";
@@ -18,15 +24,19 @@ import { accountProvider } from "../aws/provider";
 
 export interface SecretWatchArgs {
     readonly partition: string;
+    /** The Region of the rules and the topic (the provider's). */
+    readonly region: string;
     /** The account that owns the watched resources; only its EventBridge may publish alerts. */
     readonly accountId: string;
     /**
-     * The rules by id (`<call>-<n>`), built by `ownerWatchRules` / `consumerWatchRules`. The ids
+     * The rules by id (`<kind>-<n>`), built by `ownerWatchRules` / `consumerWatchRules`. The ids
      * are known before deploy, so one EventBridge rule is registered per id; each rule's content
      * may be an Output that waits only for the ARNs that rule selects. (An Output of all rules
      * would make every rule depend on every secret and key: quadratic at hundreds of secrets.)
      */
     readonly rules: Readonly<Record<string, pulumi.Input<WatchRule>>>;
+    /** The prefix of every rule's name (`ruleNamePrefix`), unique to this stack's watch. */
+    readonly rulePrefix: string;
     readonly subscribers: readonly WatchSubscriber[];
     /** Deletion window of the alert key, in days (7 to 30). */
     readonly keyDeletionWindowInDays?: number;
@@ -35,9 +45,10 @@ export interface SecretWatchArgs {
 /**
  * The watch on a share, in one account and Region: EventBridge rules on CloudTrail management
  * events that select this program's secrets and keys, each with an SNS target whose input
- * transformer says what happened, to which secret, by whom and what to check; the SNS topic,
- * encrypted with its own customer managed key, that only EventBridge may publish to; and the
- * subscriptions. Deploy it with the provider of the account (and Region) it watches.
+ * transformer says what happened, to which secret, by whom and what to check, and carries the
+ * CloudTrail record; the SNS topic, encrypted with its own customer managed key, that only this
+ * watch's rules may publish to; and the subscriptions. Deploy it with the provider of the
+ * account (and Region) it watches.
  *
  * The topic has a key of its own rather than the shared secrets' key: that key's policy is
  * sized and laid out for the readers, and an alert that "the shared key was disabled" must not
@@ -65,7 +76,7 @@ export class SecretWatch extends pulumi.ComponentResource {
             { parent: this },
         );
         const topic = new aws.sns.Topic(
-            `${name}-topic`,
+            watchTopicLogicalName(name),
             { displayName: "secretshare watch", kmsMasterKeyId: key.arn },
             { parent: this },
         );
@@ -73,17 +84,19 @@ export class SecretWatch extends pulumi.ComponentResource {
         const ruleArns: Record<string, pulumi.Output<string>> = {};
         for (const [id, input] of Object.entries(args.rules)) {
             const rule = pulumi.output(input) as pulumi.Output<WatchRule>;
+            // Pulumi appends "-" and 7 hex characters: ruleLogicalName leaves room for them.
+            const logical = ruleLogicalName(args.rulePrefix, id);
             const eventRule = new aws.cloudwatch.EventRule(
-                `${name}-${id}`,
+                logical,
                 {
-                    description: rule.apply((r) => `secretshare: ${r.call.what}`.slice(0, 512)),
+                    description: rule.apply((r) => r.description.slice(0, 512)),
                     eventPattern: rule.apply((r) => JSON.stringify(r.pattern)),
                     state: "ENABLED",
                 },
                 { parent: this },
             );
             new aws.cloudwatch.EventTarget(
-                `${name}-${id}`,
+                logical,
                 {
                     rule: eventRule.name,
                     arn: topic.arn,
@@ -100,15 +113,22 @@ export class SecretWatch extends pulumi.ComponentResource {
             ruleArns[id] = eventRule.arn;
         }
 
+        // Names the rules by their name prefix, not one by one: constant size (watch/topic.ts).
         new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
             {
                 arn: topic.arn,
-                policy: pulumi
-                    .all([topic.arn, pulumi.all(Object.values(ruleArns))])
-                    .apply(([topicArn, arns]) =>
-                        JSON.stringify(watchTopicPolicy({ topicArn, ownerAccountId: args.accountId, ruleArns: arns })),
+                policy: topic.arn.apply((topicArn) =>
+                    JSON.stringify(
+                        watchTopicPolicy({
+                            topicArn,
+                            partition: args.partition,
+                            region: args.region,
+                            accountId: args.accountId,
+                            rulePrefix: args.rulePrefix,
+                        }),
                     ),
+                ),
             },
             { parent: this },
         );
@@ -158,6 +178,11 @@ export interface WatchOutputs {
     readonly subscribers: { total: number; email: number; https: number };
 }
 
+/** The fully qualified name of the running stack, `<org>/<project>/<stack>`. */
+function stackRef(): string {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
 /**
  * The owner side's watch, when `secretshare:watch` leaves it on (the default): rules for the
  * stack's secrets and keys in the owner's account and Region. Returns undefined when it is off.
@@ -178,61 +203,62 @@ export function ownerWatch(
     if (!settings.enabled) return undefined;
     const { partition, region, accountId } = config.owner.account;
     const keyIndex = new Map(layout.keys.map((k, i) => [k.id, i]));
-    // Rules for a subset of the secrets (and the keys that encrypt them).
-    const build = (names: readonly string[], secretArn: (name: string) => string, keyArn: (id: string) => string) => {
-        const wanted = new Set(names);
-        const keyIds = new Set(names.map((n) => layout.keyOf[n]));
-        return ownerWatchRules(
-            {
-                partition,
-                region,
-                accountId,
-                secrets: config.owner.secrets
-                    .filter((s) => wanted.has(s.name))
-                    .map((s) => ({ name: s.name, arn: secretArn(s.name), keyId: layout.keyOf[s.name] })),
-                keys: layout.keys
-                    .filter((k) => keyIds.has(k.id))
-                    .map((k) => ({ id: k.id, alias: k.alias, arn: keyArn(k.id) })),
-            },
-            config.stack,
-        );
-    };
+    const input = (secretArn: (name: string) => string, keyArn: (id: string) => string) => ({
+        partition,
+        region,
+        accountId,
+        secrets: config.owner.secrets.map((s) => ({
+            name: s.name,
+            arn: secretArn(s.name),
+            keyId: layout.keyOf[s.name],
+        })),
+        keys: layout.keys.map((k) => ({ id: k.id, alias: k.alias, arn: keyArn(k.id) })),
+    });
     const placeholderSecret = (n: string) => placeholderSecretArn(partition, region, accountId, n);
     const placeholderKey = (id: string) => placeholderKeyArn(partition, region, accountId, keyIndex.get(id) ?? 0);
     // Placeholders have the real ARNs' length, so the planned rules split exactly as the real ones.
-    const planned = build(
-        config.owner.secrets.map((s) => s.name),
-        placeholderSecret,
-        placeholderKey,
-    );
-    // Each rule is rebuilt from the ARNs it selects alone: its group fitted one rule in the full
-    // build, so it fits one rule again, and the rule depends on those secrets and keys only.
+    const planned = ownerWatchRules(input(placeholderSecret, placeholderKey), config.stack);
+    // Each rule is rebuilt from the ARNs it selects alone: its chunk fitted one rule with
+    // placeholders of the same length, so it fits one rule again, and the rule depends on those
+    // secrets and keys only.
     const rules: Record<string, pulumi.Output<WatchRule>> = {};
     for (const p of planned) {
-        const keyRule = p.call.service === "kms";
-        const keyIds = [...new Set(p.secrets.map((n) => layout.keyOf[n]))];
+        const secretRule = p.kind === "secrets" || p.kind === "reencrypt";
+        const secrets = new Set(p.secrets);
+        const keys = new Set(p.keys);
         rules[p.id] = pulumi
             .all([
                 // A key rule's pattern names keys only: it need not wait for the secrets.
-                pulumi.all(keyRule ? {} : Object.fromEntries(p.secrets.map((n) => [n, arns.secretArnOf[n]]))),
-                pulumi.all(Object.fromEntries(keyIds.map((k) => [k, arns.keyArnOf[k]]))),
+                pulumi.all(secretRule ? Object.fromEntries(p.secrets.map((n) => [n, arns.secretArnOf[n]])) : {}),
+                pulumi.all(Object.fromEntries(p.keys.map((k) => [k, arns.keyArnOf[k]]))),
             ])
             .apply(([secretArns, keyArns]) => {
-                const built = build(
-                    p.secrets,
-                    (n) => (keyRule ? placeholderSecret(n) : secretArns[n]),
-                    (k) => keyArns[k],
-                ).filter((r) => r.call.call === p.call.call);
-                if (built.length !== 1) throw new Error(`watch rule ${p.id}: expected one rule, built ${built.length}`);
-                return { ...built[0], id: p.id };
+                const real = input(
+                    (n) => secretArns[n] ?? placeholderSecret(n),
+                    (k) => keyArns[k] ?? placeholderKey(k),
+                );
+                const n = Number(p.id.slice(p.kind.length + 1));
+                return ownerRule(
+                    p.kind as OwnerRuleKind,
+                    n,
+                    {
+                        ...real,
+                        // A key rule counts the secrets of its keys; a secret rule names its own.
+                        secrets: real.secrets.filter((s) => (secretRule ? secrets.has(s.name) : keys.has(s.keyId))),
+                        keys: real.keys.filter((k) => keys.has(k.id)),
+                    },
+                    config.stack,
+                );
             });
     }
     const watch = new SecretWatch(
-        "watch",
+        watchComponentName(),
         {
             partition,
+            region,
             accountId,
             rules,
+            rulePrefix: ruleNamePrefix(stackRef(), watchComponentName(), config.stack),
             subscribers: settings.subscribers,
             keyDeletionWindowInDays: config.owner.key.deletionWindowInDays,
         },
@@ -259,12 +285,15 @@ export function consumerWatch(
     const region = globalEventsRegion(account.partition);
     const rules = consumerWatchRules(account.partition, account.accountId, readers, stack);
     const provider = accountProvider(`consumer-${name}-${region}`, { ...account, region });
+    const component = watchComponentName(name);
     const watch = new SecretWatch(
-        `watch-${name}`,
+        component,
         {
             partition: account.partition,
+            region,
             accountId: account.accountId,
             rules: Object.fromEntries(rules.map((r) => [r.id, r])),
+            rulePrefix: ruleNamePrefix(stackRef(), component, name),
             subscribers: s.subscribers,
         },
         { provider },
@@ -276,7 +305,7 @@ function outputsOf(watch: SecretWatch, region: string, rules: readonly WatchRule
     return {
         topicArn: watch.topicArn,
         region,
-        events: [...new Set(rules.map((r) => r.call.call))],
+        events: [...new Set(rules.flatMap((r) => r.calls.map((c) => c.call)))],
         rules: watch.ruleArns,
         subscribers: watch.subscriberCounts,
     };

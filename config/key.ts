@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KEY_REF_FORMS, parseKeyRef } from "../existing/resolve";
+import { policyMetacharacters } from "../aws/names";
 import { sameAccountAndRegion } from "./accounts";
 import { show } from "./errors";
 import { NAMESPACE } from "./problems";
@@ -24,7 +25,18 @@ const principalArn = z
     .regex(
         /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(root|(user|role)\/([\x21-\x7e]+\/)*[\w+=,.@-]{1,64})$/,
         PRINCIPAL_FORM,
-    );
+    )
+    // The lock-out guard compares these with the key policy's principals, where AWS takes no
+    // wildcard or policy variable: one that holds them could never be matched.
+    .superRefine((arn, ctx) => {
+        const meta = policyMetacharacters(arn);
+        if (meta.length) {
+            ctx.addIssue({
+                code: "custom",
+                message: `has ${meta.join(" and ")}, which a principal ARN cannot hold; ${PRINCIPAL_FORM} (one exact principal)`,
+            });
+        }
+    });
 
 export const key = z
     .strictObject({

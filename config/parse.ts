@@ -2,6 +2,7 @@ import { z } from "zod";
 import { account, accountSettings, consumerSelf } from "./accounts";
 import { ConfigError, show } from "./errors";
 import { existingKeyProblems, key as keySchema, keySettings, perSecretAliasProblems } from "./key";
+import { consumerWatchNameProblems, identityCaseProblems } from "./names";
 import { NAMESPACE, describe } from "./problems";
 import {
     principalFormProblems,
@@ -75,6 +76,15 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         const ownerStack = parse("ownerStack", stackRef);
         if (problems.length || !consumer || !ownerStack) throw new ConfigError(stack, problems);
         const consumerWatch = parseWatch(values.watch, problems);
+        if (consumerWatch) {
+            problems.push(
+                ...consumerWatchNameProblems(
+                    `${NAMESPACE}:consumer.name = ${show(consumer.name)}`,
+                    consumer.name,
+                    consumerWatch,
+                ),
+            );
+        }
         if (problems.length || !consumerWatch) throw new ConfigError(stack, problems);
         return {
             mode: stackMode,
@@ -112,6 +122,13 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     problems.push(...unusedReaders(readersById.keys(), used));
     problems.push(...perSecretAliasProblems(key, secrets));
     problems.push(...unknownPasswords(passwordNames, names));
+    problems.push(...identityCaseProblems(consumersRaw));
+    if (stackMode === "all") {
+        for (const [name, c] of Object.entries(consumers)) {
+            const kinds = c.readers.map((r) => r.kind);
+            problems.push(...consumerWatchNameProblems(`${NAMESPACE}:consumers key ${show(name)}`, name, watch, kinds));
+        }
+    }
     if (problems.length) throw new ConfigError(stack, problems);
 
     const ownerConfig: OwnerConfig = {

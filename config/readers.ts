@@ -1,13 +1,15 @@
 import { z } from "zod";
-import { identityArn } from "../aws/arn";
-import { account, accountName, accountShape, checkCredentials } from "./accounts";
+import { accountOfArn, identityArn } from "../aws/arn";
+import { iamPathProblems } from "../aws/names";
+import { account, accountId, accountName, accountShape, checkCredentials } from "./accounts";
 import { show } from "./errors";
 import { NAMESPACE } from "./problems";
 import type { Account, ConsumerAccount, Reader } from "./types";
 
 /**
  * `secretshare:consumers`: the consumer accounts of an owner stack and, in each, the IAM users
- * and roles that read secrets (`readers`, with `assumedBy` for a role this program creates).
+ * and roles that read secrets (`readers`, with `assumedBy` for a role this program creates, and
+ * `externalAccounts` for the accounts outside the share that `assumedBy` may name).
  */
 
 // IAM user and role names: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
@@ -19,10 +21,14 @@ const iamName = z.string().superRefine((s, ctx) => {
         ctx.addIssue({ code: "custom", message: "expected 1 to 64 characters of [A-Za-z0-9+=,.@_-]" });
     }
 });
-const iamPath = z
-    .string()
-    .regex(/^\/([\x21-\x7e]+\/)?$/, "expected an IAM path that starts and ends with /, e.g. /apps/")
-    .refine((p) => !p.includes("*"), "wildcards are not allowed in a path");
+// A path is part of the reader's ARN, which the owner's policies match with ArnEquals: a "*" or
+// "?" there is a wildcard and "${" a policy variable, so the grant would reach other identities.
+// IAM's own rules (printable ASCII between slashes, at most 512 characters) are in aws/names.ts.
+const iamPath = z.string().superRefine((p, ctx) => {
+    const problems = iamPathProblems(p);
+    if (problems.length)
+        ctx.addIssue({ code: "custom", message: `${problems.join("; ")}; expected an exact path such as /apps/` });
+});
 
 export const reader = z
     .strictObject({
@@ -45,6 +51,14 @@ export const reader = z
             )
             .min(1, "expected at least one principal, or leave assumedBy out")
             .optional(),
+        /**
+         * Accounts outside the share (neither the owner's nor a consumer account) whose principals
+         * `assumedBy` names: each must be listed here, so that trusting one is a decision in config.
+         */
+        externalAccounts: z
+            .array(accountId)
+            .min(1, "expected at least one account ID, or leave externalAccounts out")
+            .optional(),
     })
     .superRefine((r, ctx) => {
         if ((r.user === undefined) === (r.role === undefined)) {
@@ -56,6 +70,13 @@ export const reader = z
                 path: ["assumedBy"],
                 message:
                     "assumedBy sets the trust policy of a role this program creates; a user or an existing role has none here",
+            });
+        }
+        if (r.externalAccounts && !r.assumedBy) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["externalAccounts"],
+                message: "externalAccounts names the accounts of assumedBy principals; without assumedBy it has no use",
             });
         }
     });
@@ -86,6 +107,8 @@ export function consumerAccounts(
     const consumers: Record<string, ConsumerAccount> = {};
     const readersById = new Map<string, Reader>();
     const seenAccounts = new Map<string, string>();
+    // Accounts inside the share: a role's trust may name principals there without more ado.
+    const inside = new Set([owner.accountId, ...Object.values(raw).map((c) => c.accountId)]);
     for (const name of Object.keys(raw).sort()) {
         const c = raw[name];
         const where = `${NAMESPACE}:consumers.${name}`;
@@ -112,6 +135,7 @@ export function consumerAccounts(
                 );
                 return;
             }
+            problems.push(...trustProblems(r, `${where}.readers[${i}]`, inside));
             const reader: Reader = {
                 id,
                 account: name,
@@ -122,6 +146,7 @@ export function consumerAccounts(
                 existing: r.existing,
                 arn: identityArn(owner.partition, c.accountId, kind, r.path, idName),
                 ...(r.assumedBy && { assumedBy: [...new Set(r.assumedBy)].sort() }),
+                ...(r.externalAccounts && { externalAccounts: [...new Set(r.externalAccounts)].sort() }),
             };
             readersById.set(id, reader);
             readers.push(reader);
@@ -129,6 +154,47 @@ export function consumerAccounts(
         consumers[name] = { account: acct, readers: readers.sort((a, b) => a.id.localeCompare(b.id)) };
     }
     return { consumers, readersById };
+}
+
+/**
+ * A role's `assumedBy` may name principals of the owner's and the consumer accounts; a principal
+ * of any other account can assume the role and read its secrets, so its account must be named in
+ * the reader's `externalAccounts` (and the plan prints a warning for it). An entry there that no
+ * `assumedBy` principal uses, or that is inside the share, is refused: it would say nothing.
+ */
+function trustProblems(
+    r: Pick<z.output<typeof reader>, "assumedBy" | "externalAccounts">,
+    where: string,
+    inside: ReadonlySet<string>,
+): string[] {
+    const problems: string[] = [];
+    const external = new Set(r.externalAccounts ?? []);
+    const used = new Set<string>();
+    (r.assumedBy ?? []).forEach((p, j) => {
+        if (!p.startsWith("arn:")) return;
+        const acct = accountOfArn(p);
+        if (inside.has(acct)) return;
+        used.add(acct);
+        if (!external.has(acct)) {
+            problems.push(
+                `${where}.assumedBy[${j}] = ${show(p)}: account ${acct} is neither the owner's nor a consumer account, ` +
+                    `so its principals could assume this role and read its secrets; if that is intended, ` +
+                    `name the account in ${where}.externalAccounts: [${show(acct)}]`,
+            );
+        }
+    });
+    (r.externalAccounts ?? []).forEach((acct, j) => {
+        if (inside.has(acct)) {
+            problems.push(
+                `${where}.externalAccounts[${j}] = ${show(acct)}: this is the owner's or a consumer account, not an external one; remove it`,
+            );
+        } else if (!used.has(acct)) {
+            problems.push(
+                `${where}.externalAccounts[${j}] = ${show(acct)}: no assumedBy principal is in this account; remove it`,
+            );
+        }
+    });
+    return problems;
 }
 
 /** A problem line for each declared reader that no secret lists (`used`: the reader ids secrets name). */

@@ -35,6 +35,8 @@ export interface Reader {
     readonly arn: string;
     /** A created role's trusted principals (service principals, ARNs); absent: its own account. */
     readonly assumedBy?: readonly string[];
+    /** Accounts outside the share whose principals `assumedBy` names, named on purpose in config. */
+    readonly externalAccounts?: readonly string[];
 }
 
 export interface SecretSpec {
@@ -129,7 +131,7 @@ export interface ConsumerStackConfig {
     readonly stack: string;
     readonly consumer: Account;
     readonly ownerStack: string;
-    /** `secretshare:watch` of a consumer stack: only `consumerSide` and subscribers apply. */
+    /** `secretshare:watch` of a consumer stack: only `consumerSide`, subscribers and `rulesPerBus` apply. */
     readonly watch?: WatchSettings;
 }
 
@@ -149,4 +151,10 @@ export interface WatchSettings {
      * in "all" mode in each consumer account, in a consumer stack in its own account.
      */
     readonly consumerSide: boolean;
+    /**
+     * The EventBridge rules quota of the event bus (rules per bus) in the accounts and Regions
+     * this stack's watch writes to, when AWS has raised it above the default 300; only the plan
+     * reads it (plan/preflight.ts counts every planned stack's rules per bus against it).
+     */
+    readonly rulesPerBus?: number;
 }

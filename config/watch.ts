@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { QUOTAS } from "../aws/limits";
+import { show } from "./errors";
 import { NAMESPACE, pathText } from "./problems";
 import type { WatchSettings, WatchSubscriber } from "./types";
 
@@ -23,6 +25,8 @@ const isHttps = (s: string) => {
     }
 };
 
+const RULES_FORM = `expected a whole number of rules: the event bus quota ("Rules" in Service Quotas, Amazon EventBridge) of the accounts and Regions this stack's watch writes to, when AWS has raised it above the default ${QUOTAS.rulesPerBus.value}`;
+
 export const watchSubscriber = z
     .strictObject({
         email: z.string({ error: EMAIL_FORM }).refine(isEmail, EMAIL_FORM).optional(),
@@ -44,11 +48,22 @@ export const watch = z.strictObject({
         .default([]),
     /** Also watch the consumer side (IAM events, delivered in us-east-1 only). */
     consumerSide: z.boolean({ error: "expected true or false" }).default(false),
+    /**
+     * The account's quota of EventBridge rules per event bus, once AWS has raised it above the
+     * default: the plan refuses more rules per bus than this (or 300 when it is not set).
+     * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+     */
+    rulesPerBus: z
+        .number({ error: RULES_FORM })
+        .int(RULES_FORM)
+        .min(1, RULES_FORM)
+        .max(1_000_000, RULES_FORM)
+        .optional(),
 });
 
 /**
- * `secretshare:watch`. Unlike other keys, no message repeats the value given (see above), so
- * each message names the config path and the expected form only. Duplicate addresses are
+ * `secretshare:watch`. Unlike other keys, no message repeats a subscriber given (see above), so
+ * those messages name the config path and the expected form only. Duplicate addresses are
  * refused by position.
  */
 export function parseWatch(value: unknown, problems: string[]): WatchSettings | undefined {
@@ -56,10 +71,15 @@ export function parseWatch(value: unknown, problems: string[]): WatchSettings | 
     if (!result.success) {
         for (const issue of result.error.issues) {
             const path = pathText(issue.path);
+            // A quota is no personal data: its message shows the value given, as other keys do.
+            const quota =
+                issue.path[0] === "rulesPerBus"
+                    ? ` = ${show((value as Record<string, unknown> | undefined)?.rulesPerBus)}`
+                    : "";
             problems.push(
                 issue.code === "unrecognized_keys"
                     ? `${NAMESPACE}:watch${path}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`
-                    : `${NAMESPACE}:watch${path}: ${issue.message}`,
+                    : `${NAMESPACE}:watch${path}${quota}: ${issue.message}`,
             );
         }
         return undefined;
@@ -80,5 +100,24 @@ export function parseWatch(value: unknown, problems: string[]): WatchSettings | 
         seen.add(k);
         subscribers.push(subscriber);
     });
-    return { enabled: result.data.enabled, subscribers, consumerSide: result.data.consumerSide };
+    return {
+        enabled: result.data.enabled,
+        subscribers,
+        consumerSide: result.data.consumerSide,
+        ...(result.data.rulesPerBus !== undefined && { rulesPerBus: result.data.rulesPerBus }),
+    };
+}
+
+/**
+ * `secretshare:watch.rulesPerBus` as a stack file holds it (`secretshare:watch` as JSON text),
+ * for the plan, which counts rules per bus across stacks. The program has validated the value
+ * by the time the plan reads it; anything else reads as not set.
+ */
+export function rulesPerBusOf(watchConfig: string | undefined): number | undefined {
+    try {
+        const v = (JSON.parse(watchConfig ?? "null") as { rulesPerBus?: unknown } | null)?.rulesPerBus;
+        return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
+    } catch {
+        return undefined;
+    }
 }

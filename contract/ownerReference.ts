@@ -13,6 +13,16 @@ export interface ConsumerView {
 }
 
 /**
+ * The fully qualified name of the running stack, `<org>/<project>/<stack>`, as a
+ * StackReference names it: the stack that writes the reader policies (their names carry its
+ * id, policies/names.ts). In "all" mode it is the owner stack itself.
+ * https://www.pulumi.com/docs/iac/concepts/stacks/#stackreferences
+ */
+export function currentStackRef(): string {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/**
  * Reads what the owner stack exported for this consumer account. The values are awaited, not
  * left as Outputs, because they decide which users, roles and policies this stack creates;
  * a missing stack or output stops the run here with what to do.

@@ -10,6 +10,7 @@ import {
     type SecretFacts,
 } from "./resolve";
 import type { OwnerLayout } from "../policies/layout";
+import { settle } from "./settle";
 
 /**
  * Reads what already exists in the owner account (an existing key, existing secrets) and
@@ -18,16 +19,6 @@ import type { OwnerLayout } from "../policies/layout";
  * are plain values, so the component and the plan write exactly what was checked.
  * Runs at every preview and update, so the merge always starts from the live documents.
  */
-
-/** The value of an Output that is known once read (a `get` of an existing resource). */
-async function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise<T>((resolve) =>
-        o.apply((v) => {
-            resolve(v);
-            return v;
-        }),
-    );
-}
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
@@ -70,8 +61,16 @@ export async function readExisting(
             description: k.description,
         };
         if (k.keyManager !== "CUSTOMER") return facts; // refused by resolveExisting; nothing to read
+        // kms:GetKeyPolicy (and the provider's kms:GetKeyRotationStatus, kms:ListResourceTags).
         const current = aws.kms.KeyPolicy.get(`${name}-key-current`, k.id, undefined, { provider });
-        return { ...facts, policy: await valueOf(current.policy) };
+        try {
+            return { ...facts, policy: await settle(current.policy, `the key policy of ${k.arn}`) };
+        } catch (e) {
+            problems.push(
+                `secretshare:key.existing = "${ex.ref}": cannot read the key policy of ${k.arn} (${reason(e)})`,
+            );
+            return undefined;
+        }
     };
 
     const readSecret = async (s: OwnerConfig["secrets"][number], i: number): Promise<[string, SecretFacts]> => {

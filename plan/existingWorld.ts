@@ -1,8 +1,11 @@
 /**
  * What already exists in AWS, for the mocks: existing KMS keys and secrets with the policies
- * they had before this program ran, foreign statements included. `AwsMocks` answers the read
- * calls from it (DescribeKey via aws:kms/getKey, DescribeSecret via
- * aws:secretsmanager/getSecret, GetKeyPolicy via a `KeyPolicy.get` read), as AWS would.
+ * they had before this program ran, foreign statements included, and the policies existing
+ * users and roles already hold. `AwsMocks` answers the read calls from it (DescribeKey via
+ * aws:kms/getKey, DescribeSecret via aws:secretsmanager/getSecret, GetKeyPolicy via a
+ * `KeyPolicy.get` read, ListUserPolicies / GetUserPolicy / ListAttachedUserPolicies and their
+ * role forms via `*PoliciesExclusive.get`, `UserPolicy.get`, `*PolicyAttachmentsExclusive.get`
+ * reads), as AWS would.
  */
 
 export interface ExistingKeyFixture {
@@ -40,6 +43,17 @@ export interface ExistingWorld {
      */
     readonly identities?: readonly string[];
     readonly missingIdentities?: readonly string[];
+    /** What existing users and roles already hold; an identity not listed holds nothing. */
+    readonly identityPolicies?: readonly ExistingIdentityPolicies[];
+}
+
+export interface ExistingIdentityPolicies {
+    /** arn:<partition>:iam::<account>:user/<path><name> (or role/): matched on account, kind and name. */
+    readonly identity: string;
+    /** Inline policies by name: the document (object) or its text. */
+    readonly inline?: Readonly<Record<string, unknown>>;
+    /** ARNs of the attached managed policies. */
+    readonly attached?: readonly string[];
 }
 
 /** What iam:GetUser / iam:GetRole answer for `name` in `account`, or an error when it is missing. */
@@ -67,9 +81,9 @@ export function describeIdentity(
  * An invoke failure as the engine reports it: the SDK rebuilds the error from the gRPC
  * `details` field (runtime/invoke.js), so a plain Error would arrive with no message.
  */
-const awsError = (message: string) => Object.assign(new Error(message), { details: message });
+export const awsError = (message: string) => Object.assign(new Error(message), { details: message });
 
-const text = (p: unknown): string => (typeof p === "string" ? p : JSON.stringify(p, null, 2));
+export const text = (p: unknown): string => (typeof p === "string" ? p : JSON.stringify(p, null, 2));
 const fields = (arn: string) => {
     const [, partition, , region, account, resource] = arn.split(":");
     return { partition, region, account, resource: arn.split(":").slice(5).join(":") || resource };
@@ -159,8 +173,38 @@ export const EXAMPLE_SECRET_POLICY = {
     ],
 };
 
+/**
+ * What the walk-through's Stuart (222222222222) already holds: an inline policy of his own team
+ * (managing his own access keys, 270 characters as IAM counts them) and an AWS managed policy.
+ * They count against his quotas with ours.
+ */
+export const EXAMPLE_STUART_POLICIES: ExistingIdentityPolicies = {
+    identity: "arn:aws:iam::222222222222:user/Stuart",
+    inline: {
+        ManageOwnAccessKeys: {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ManageOwnAccessKeys",
+                    Effect: "Allow",
+                    Action: [
+                        "iam:CreateAccessKey",
+                        "iam:DeleteAccessKey",
+                        "iam:GetAccessKeyLastUsed",
+                        "iam:ListAccessKeys",
+                        "iam:UpdateAccessKey",
+                    ],
+                    Resource: "arn:aws:iam::222222222222:user/${aws:username}",
+                },
+            ],
+        },
+    },
+    attached: ["arn:aws:iam::aws:policy/IAMUserChangePassword"],
+};
+
 /** The walk-through's starting point; the mocks' default world. */
 export const EXAMPLE_WORLD: ExistingWorld = {
+    identityPolicies: [EXAMPLE_STUART_POLICIES],
     keys: [
         {
             arn: EXAMPLE_KEY_ARN,

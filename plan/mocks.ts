@@ -9,6 +9,7 @@ import {
     keyPolicyText,
     type ExistingWorld,
 } from "./existingWorld";
+import { attachedPolicyArns, inlinePolicyNames, inlinePolicyText } from "./identityWorld";
 
 /**
  * Mocks for Pulumi's mock runtime that answer like AWS would: realistic ARNs and IDs, with the
@@ -51,6 +52,27 @@ const suffix6 = (s: string) =>
         .join("");
 const uniqueId = (prefix: string, s: string) => prefix + hex(s, 17).toUpperCase();
 
+/**
+ * Reads of what an existing identity holds (`X.get(name, id)`): the type, the state property
+ * the read answers, and whether the id is "<identity>:<policy>".
+ */
+const IDENTITY_READS: Readonly<Record<string, { kind: "user" | "role"; answers: string; what: string }>> = {
+    "aws:iam/userPoliciesExclusive:UserPoliciesExclusive": { kind: "user", answers: "policyNames", what: "names" },
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": { kind: "role", answers: "policyNames", what: "names" },
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": {
+        kind: "user",
+        answers: "policyArns",
+        what: "attached",
+    },
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": {
+        kind: "role",
+        answers: "policyArns",
+        what: "attached",
+    },
+    "aws:iam/userPolicy:UserPolicy": { kind: "user", answers: "policy", what: "document" },
+    "aws:iam/rolePolicy:RolePolicy": { kind: "role", answers: "policy", what: "document" },
+};
+
 export class AwsMocks implements pulumi.runtime.Mocks {
     public readonly resources: RegisteredResource[] = [];
     public readonly providers = new Map<string, ProviderInfo>();
@@ -58,6 +80,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     public readonly stackReads: string[] = [];
     /** Existing resources the program read (`X.get(...)`), apart from what it registers. */
     public readonly reads: RegisteredResource[] = [];
+    /**
+     * The running stack, `<org>/<project>/<stack>` (runStack sets it): part of every generated
+     * ID and ARN, so that two stacks registering the same logical names (two owner stacks of
+     * one project) get distinct keys, secrets and unique IDs, as they would in AWS.
+     */
+    public stack = "";
 
     /**
      * `world`: the keys and secrets that exist before the program runs (see plan/existingWorld.ts);
@@ -77,7 +105,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const inputs = (args.inputs ?? {}) as Record<string, unknown>;
         if (args.type === "pulumi:providers:aws" || args.type.startsWith("pulumi:providers:")) {
-            const id = `${args.name}-${hex(args.name + String(this.providers.size), 12)}`;
+            const id = `${args.name}-${hex(`${this.stack}/${args.name}/${this.providers.size}`, 12)}`;
             // Provider inputs reach the monitor JSON-encoded when they are not strings.
             const raw = inputs.allowedAccountIds;
             const allowed: unknown = typeof raw === "string" ? JSON.parse(raw) : raw;
@@ -101,7 +129,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const account = provider?.accountId ?? "000000000000";
         const region = provider?.region ?? "us-east-1";
         const partition = partitionOf(region);
-        const basis = `${account}/${region}/${args.type}/${args.name}`;
+        const basis = `${this.stack}/${account}/${region}/${args.type}/${args.name}`;
         const str = (k: string) => (typeof inputs[k] === "string" ? inputs[k] : undefined);
         let id = `${args.name}-${hex(basis, 8)}`;
         let state: Record<string, unknown> = { ...inputs };
@@ -110,6 +138,20 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             const policy = keyPolicyText(this.world, args.id);
             if (policy === undefined) throw new Error(`reading KMS Key Policy (${args.id}): NotFoundException`);
             const read = { keyId: args.id, policy, bypassPolicyLockoutSafetyCheck: false };
+            this.reads.push({
+                type: args.type,
+                name: args.name,
+                inputs,
+                state: read,
+                id: args.id,
+                provider,
+                custom: true,
+            });
+            return { id: args.id, state: read };
+        }
+        const identityRead = IDENTITY_READS[args.type];
+        if (identityRead && args.id && inputs[identityRead.answers] === undefined) {
+            const read = this.readIdentity(identityRead, args.id, account);
             this.reads.push({
                 type: args.type,
                 name: args.name,
@@ -228,6 +270,25 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             custom: args.custom ?? true,
         });
         return { id, state };
+    }
+
+    /** Answers a read of an identity's policies from the world (NoSuchEntity when it is missing). */
+    private readIdentity(
+        read: { kind: "user" | "role"; what: string },
+        id: string,
+        account: string,
+    ): Record<string, unknown> {
+        const nameKey = read.kind === "user" ? "userName" : "roleName";
+        if (read.what === "document") {
+            const at = id.indexOf(":");
+            const [who, policy] = [id.slice(0, at), id.slice(at + 1)];
+            const policyText = inlinePolicyText(this.world, read.kind, who, policy, account);
+            return { [read.kind]: who, name: policy, namePrefix: "", policy: policyText };
+        }
+        if (read.what === "names") {
+            return { [nameKey]: id, policyNames: inlinePolicyNames(this.world, read.kind, id, account) };
+        }
+        return { [nameKey]: id, policyArns: attachedPolicyArns(this.world, read.kind, id, account) };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

@@ -1,6 +1,10 @@
 import { originsOf, type Origin } from "./origins";
 import type { KnownStacks, RegisteredResource } from "./mocks";
+import { preflight } from "./preflight";
 import { runStack } from "./runtime";
+import { EXAMPLE_WORLD } from "./existingWorld";
+import { withPlannedPolicies } from "./identityWorld";
+import { rulesPerBusOf } from "../config/watch";
 import { PlanError } from "../common/errors";
 import { listStacks, readProject, readStackFile, type StackFile } from "./stackFiles";
 
@@ -104,6 +108,9 @@ export async function plan(options: PlanOptions): Promise<Plan> {
 
     const order = dependencyOrder(wanted, reads);
     const planned = new Map<string, PlannedStack>();
+    // Each stack runs in the world the stacks planned before it leave behind (their identity
+    // policies), so stacks writing on one existing identity are checked against its quotas together.
+    let world = EXAMPLE_WORLD;
     for (const stack of order) {
         const file = files.get(stack) as StackFile;
         const ref = reads.get(stack);
@@ -115,7 +122,12 @@ export async function plan(options: PlanOptions): Promise<Plan> {
             config: file.config,
             secretKeys: file.secretKeys,
             stacks,
+            world,
         });
+        world = withPlannedPolicies(
+            world,
+            run.resources.map((r) => ({ type: r.type, inputs: r.inputs, accountId: r.provider?.accountId })),
+        );
         const registered = [...run.resources];
         const origins = originsOf(registered, run.options);
         planned.set(stack, {
@@ -129,6 +141,13 @@ export async function plan(options: PlanOptions): Promise<Plan> {
             outputs: run.outputs,
         });
     }
+
+    // Every name, size and quota that AWS or Pulumi would refuse at deploy, across all the
+    // planned stacks, before the access matrix is computed: a PreflightError (exit 2).
+    preflight(
+        order.map((s) => planned.get(s) as PlannedStack),
+        { rulesPerBus: (s) => rulesPerBusOf(files.get(s)?.config["secretshare:watch"]) },
+    );
 
     const unplanned = all
         .filter((s) => !files.has(s))

@@ -111,12 +111,15 @@ export function toJson(report: Report): unknown {
             resource: c.resource,
             context: c.outcome.context,
             expected: c.expected,
+            ...(c.kept && { kept: c.kept }),
+            ...(c.role && { role: c.role }),
             decision: c.decision,
             ok: c.ok,
             ...(c.reason && { reason: c.reason }),
             ...(c.outcome.ignoredContextKeys.length && { ignoredContextKeys: c.outcome.ignoredContextKeys }),
         })),
         notProven: access.notProven,
+        warnings: access.warnings ?? [],
     };
 }
 
@@ -128,22 +131,28 @@ interface Document {
     readonly policy: unknown;
 }
 
+/** The resource types that carry a policy document, with its title. */
 const DOCUMENT_TYPES: Record<string, (r: RegisteredResource) => string> = {
     "aws:kms/key:Key": (r) => `key policy of ${r.name}`,
+    // The policy written on an existing key: the statements of others kept, ours merged in.
+    "aws:kms/keyPolicy:KeyPolicy": (r) => `key policy ${r.name} (existing key ${String(r.inputs.keyId)}, merged)`,
     "aws:secretsmanager/secretPolicy:SecretPolicy": (r) =>
         `secret resource policy ${r.name}` + (typeof r.inputs.secretArn === "string" ? ` (${r.inputs.secretArn})` : ""),
     "aws:iam/userPolicy:UserPolicy": (r) => `identity policy ${r.name} (inline, user ${String(r.inputs.user)})`,
     "aws:iam/rolePolicy:RolePolicy": (r) => `identity policy ${r.name} (inline, role ${String(r.inputs.role)})`,
     "aws:iam/policy:Policy": (r) => `identity policy ${r.name} (customer managed)`,
+    "aws:iam/role:Role": (r) => `trust policy of role ${String(r.inputs.name)} (who may assume it)`,
 };
 const DOCUMENT_ORDER = Object.keys(DOCUMENT_TYPES);
+/** The input that holds the document: `policy`, but a role's trust policy. */
+const documentInput = (type: string) => (type === "aws:iam/role:Role" ? "assumeRolePolicy" : "policy");
 
 function documentsOf(stack: PlannedStack): Document[] {
     return stack.resources
-        .filter((r) => r.type in DOCUMENT_TYPES)
+        .filter((r) => r.type in DOCUMENT_TYPES && r.inputs[documentInput(r.type)] !== undefined)
         .sort((a, b) => DOCUMENT_ORDER.indexOf(a.type) - DOCUMENT_ORDER.indexOf(b.type))
         .map((r) => {
-            const raw = r.inputs.policy;
+            const raw = r.inputs[documentInput(r.type)];
             let policy: unknown = raw;
             try {
                 policy = typeof raw === "string" ? JSON.parse(raw) : raw;
@@ -190,9 +199,15 @@ const accessRow = (c: CheckResult) => [
     c.who,
     c.action,
     contextText(c),
-    c.expected,
+    expectedText(c),
     c.decision,
 ];
+
+/** "Allowed", "Denied", or for a statement not managed here "kept, not managed here (<Sids>)". */
+export function expectedText(c: Pick<CheckResult, "expected" | "kept">): string {
+    if (c.expected !== "Kept") return c.expected;
+    return `kept, not managed here (${c.kept?.sids.join(", ") ?? "?"})`;
+}
 
 /** The request's own context keys, short: ARNs by their last part; the derived principal keys left out. */
 function contextText(c: CheckResult): string {
@@ -210,12 +225,17 @@ export function failures(access: AccessMatrix): string[] {
 export function summary(access: AccessMatrix): string {
     const asExpected = access.checks.filter((c) => c.ok).length;
     const failed = access.checks.length - asExpected;
+    const kept = access.checks.filter((c) => c.expected === "Kept").length;
     return (
         `access: ${access.checks.length} checks, ${asExpected} as expected` +
         (failed ? `, ${failed} FAILED` : "") +
+        (kept ? `; ${kept} kept from statements not managed here` : "") +
         (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "")
     );
 }
+
+/** One line per warning, e.g. a role that an external account may assume. */
+export const warningLines = (access: AccessMatrix) => (access.warnings ?? []).map((w) => `warning: ${w}`);
 
 export function toText(report: Report): string {
     const { plan, access } = report;
@@ -252,6 +272,8 @@ export function toText(report: Report): string {
         table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], access.checks.map(accessRow)),
     );
     for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    const warned = warningLines(access);
+    if (warned.length) out.push("", ...warned);
     const failed = failures(access);
     if (failed.length) out.push("", ...failed);
     out.push("", summary(access));
@@ -293,6 +315,8 @@ export function toMarkdown(report: Report): string {
     );
     const failed = failures(access);
     if (failed.length) out.push("", "### Failures", "", ...failed.map((f) => `- ${f}`));
+    const warned = warningLines(access);
+    if (warned.length) out.push("", ...warned.map((w) => `> **Warning:** ${w.slice("warning: ".length)}`));
     out.push("", "### Access matrix", "");
     // A PR comment holds 65,536 characters: past a few hundred rows, the failures (above) and
     // a count per secret; the whole matrix stays in --json and the text form.

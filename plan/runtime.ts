@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AwsMocks, type KnownStacks, type RegisteredResource } from "./mocks";
+import type { ExistingWorld } from "./existingWorld";
 
 /**
  * Runs the real program once under Pulumi's mock runtime, as `pulumi preview` would run it,
@@ -28,6 +29,8 @@ export interface RunArgs {
     readonly preview?: boolean;
     /** Mocks to record into (default: new ones over `stacks`), so a caller can inspect them after a run that throws. */
     readonly mocks?: AwsMocks;
+    /** What exists in AWS before the run, for new mocks (default: plan/existingWorld.ts's EXAMPLE_WORLD). */
+    readonly world?: ExistingWorld;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -38,15 +41,12 @@ let program: Program | undefined;
 const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
 
 export async function runStack(args: RunArgs): Promise<StackRun> {
-    const mocks = args.mocks ?? new AwsMocks(args.stacks ?? {});
+    const mocks = args.mocks ?? new AwsMocks(args.stacks ?? {}, args.world);
+    const organization = args.organization ?? "organization";
+    const project = args.project ?? "secretshare";
+    mocks.stack = `${organization}/${project}/${args.stack}`;
     // setMocks must come before the program module is first loaded.
-    await pulumi.runtime.setMocks(
-        mocks,
-        args.project ?? "secretshare",
-        args.stack,
-        args.preview ?? false,
-        args.organization ?? "organization",
-    );
+    await pulumi.runtime.setMocks(mocks, project, args.stack, args.preview ?? false, organization);
     pulumi.runtime.setAllConfig(args.config, args.secretKeys ?? []);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     program ??= require("../index") as Program;

@@ -259,23 +259,93 @@ export function identityPolicy(args: IdentityPolicyArgs): PolicyDocument {
     };
 }
 
+/** What a service principal needs in the trust policy of a role it assumes. */
+export interface ServiceTrust {
+    /** The service also tags the session it opens: the trust must allow sts:TagSession too. */
+    readonly tagSession: boolean;
+    /**
+     * The service sends `aws:SourceAccount` (the account of the resource it acts for) when it
+     * assumes a role, so the trust can require the role's own account (confused deputy).
+     */
+    readonly sourceAccount: boolean;
+    /** The public page that documents it. */
+    readonly source: string;
+}
+
+/**
+ * The services whose needs are documented. A service not listed here gets sts:AssumeRole and no
+ * condition: a condition on a key the service does not send would deny it for good (EC2 and
+ * Lambda, for example, document no aws:SourceAccount on AssumeRole; EKS Pod Identity documents
+ * session tags but no aws:SourceAccount).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+export const SERVICE_TRUST: Readonly<Record<string, ServiceTrust>> = {
+    "pods.eks.amazonaws.com": {
+        tagSession: true,
+        sourceAccount: false,
+        source: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html",
+    },
+    "ecs-tasks.amazonaws.com": {
+        tagSession: false,
+        sourceAccount: true,
+        source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
+    },
+    "scheduler.amazonaws.com": {
+        tagSession: false,
+        sourceAccount: true,
+        source: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
+    },
+    "states.amazonaws.com": {
+        tagSession: false,
+        sourceAccount: true,
+        source: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html",
+    },
+};
+
+/** What `service` needs; a service this table does not know: sts:AssumeRole, no condition. */
+export function serviceTrust(service: string): ServiceTrust {
+    return SERVICE_TRUST[service] ?? { tagSession: false, sourceAccount: false, source: "" };
+}
+
 /**
  * The trust policy of a reader role this program creates. With `assumedBy`, exactly those
  * service principals and IAM ARNs may assume it; without, its own account (then the account's
  * identity policies decide who may, as for a console role trusting "this account"). Prefer
  * naming the workload: anyone in the account allowed sts:AssumeRole on it can read its secrets.
+ * Services get what SERVICE_TRUST documents for them: sts:TagSession where they tag the session
+ * (EKS Pod Identity), and `aws:SourceAccount` = the role's account where they send it, so that
+ * the service cannot be made to assume the role for a resource of another account.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy
  */
 export function roleTrustPolicy(partition: string, accountId: string, assumedBy: readonly string[]): PolicyDocument {
     const services = assumedBy.filter((p) => !p.startsWith("arn:"));
     const arns = assumedBy.filter((p) => p.startsWith("arn:"));
-    const principal: { AWS?: OneOrMany; Service?: OneOrMany } = {};
-    if (arns.length) principal.AWS = oneOrMany(arns);
-    if (services.length) principal.Service = oneOrMany(services);
-    if (!assumedBy.length) principal.AWS = accountRootArn(partition, accountId);
-    return {
-        Version: "2012-10-17",
-        // A trust policy has no Resource element: IAM refuses one (MalformedPolicyDocument).
-        Statement: [{ Sid: "AssumeReaderRole", Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }],
-    };
+    // A trust policy has no Resource element: IAM refuses one (MalformedPolicyDocument).
+    const statements: Statement[] = [];
+    if (arns.length || !assumedBy.length) {
+        statements.push({
+            Sid: "AssumeReaderRole",
+            Effect: "Allow",
+            Principal: { AWS: arns.length ? oneOrMany(arns) : accountRootArn(partition, accountId) },
+            Action: "sts:AssumeRole",
+        });
+    }
+    // Services with the same needs share a statement; at most four, in a fixed order.
+    for (const tagSession of [false, true]) {
+        for (const sourceAccount of [false, true]) {
+            const group = services.filter((p) => {
+                const t = serviceTrust(p);
+                return t.tagSession === tagSession && t.sourceAccount === sourceAccount;
+            });
+            if (!group.length) continue;
+            statements.push({
+                Sid: `ServiceAssumes${tagSession ? "AndTags" : ""}ReaderRole${sourceAccount ? "ForItsAccount" : ""}`,
+                Effect: "Allow",
+                Principal: { Service: oneOrMany(group) },
+                Action: tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole",
+                ...(sourceAccount && { Condition: { StringEquals: { "aws:SourceAccount": accountId } } }),
+            });
+        }
+    }
+    return { Version: "2012-10-17", Statement: statements };
 }

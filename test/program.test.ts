@@ -548,7 +548,8 @@ describe("program: consumer side (secondary stack)", () => {
         const keyArn = resource(seed.primary, KEY, "share-key").state.arn;
         const policy = resource(seed.secondary, USER_POLICY, "secondary-Stuart-read");
         expect(policy.inputs.user).to.equal("Stuart");
-        expect(policy.inputs.name).to.equal("secretshare-read");
+        // Named after the stack that writes it: sha256("organization/secretshare/secondary"), 8 hex.
+        expect(policy.inputs.name).to.equal("secretshare-read-a2a6eefa");
         expect(policyOf(policy)).to.deep.equal({
             Version: "2012-10-17",
             Statement: [
@@ -645,11 +646,13 @@ describe("program: consumer side (secondary stack)", () => {
         expect(JSON.parse(role.inputs.assumeRolePolicy as string)).to.deep.equal({
             Version: "2012-10-17",
             Statement: [
+                { Sid: "AssumeReaderRole", Effect: "Allow", Principal: { AWS: deployer }, Action: "sts:AssumeRole" },
                 {
-                    Sid: "AssumeReaderRole",
+                    Sid: "ServiceAssumesReaderRoleForItsAccount",
                     Effect: "Allow",
-                    Principal: { AWS: deployer, Service: "ecs-tasks.amazonaws.com" },
+                    Principal: { Service: "ecs-tasks.amazonaws.com" },
                     Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": SECONDARY_ACCOUNT } },
                 },
             ],
         });

@@ -68,7 +68,8 @@ function foreignOf(kind: "secret" | "key", arn: string): string {
 
 interface DeployedRule {
     readonly name: string;
-    readonly call: string;
+    /** The calls its pattern lists (a rule watches every call scoped the same way). */
+    readonly calls: readonly string[];
     readonly kind: "secret" | "key";
     readonly pattern: string;
 }
@@ -101,9 +102,10 @@ export async function watchChecks(
         }
         return undefined;
     };
-    const calls = [...new Set(rules.map((r) => r.call))];
+    // By call name, whatever rules they share.
+    const calls = [...new Set(rules.flatMap((r) => r.calls))].sort();
     for (const call of calls) {
-        const group = rules.filter((r) => r.call === call);
+        const group = rules.filter((r) => r.calls.includes(call));
         const kind = group[0].kind;
         const subjects =
             kind === "secret"
@@ -153,10 +155,12 @@ async function deployedRules(
                 eb.send(new DescribeRuleCommand({ Name: name })),
             );
             const pattern = JSON.parse(r.EventPattern ?? "{}") as { detail?: Record<string, unknown> };
-            const call = (pattern.detail?.eventName as string[] | undefined)?.[0];
+            const calls = ((pattern.detail?.eventName as unknown[] | undefined) ?? []).filter(
+                (c): c is string => typeof c === "string",
+            );
             const params = (pattern.detail?.requestParameters ?? {}) as Record<string, unknown>;
             const kind = "secretId" in params ? "secret" : "keyId" in params ? "key" : undefined;
-            if (call && kind) rules.push({ name, call, kind, pattern: r.EventPattern as string });
+            if (calls.length && kind) rules.push({ name, calls, kind, pattern: r.EventPattern as string });
         } catch (e) {
             report.line("FAIL", `watch rule ${name}: DescribeRule failed: ${errorName(e)}: ${errorMessage(e)}`, [
                 "the owner credentials need events:DescribeRule; a missing rule means the watch was changed outside Pulumi: pulumi up re-creates it",

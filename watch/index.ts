@@ -1,13 +1,22 @@
 /**
  * The watch on a share, as plain values (no Pulumi types): the CloudTrail calls it reacts to
- * (calls.ts), the EventBridge rules that select them (rules.ts), the alert each rule sends
- * (alerts.ts), the alert topic's policies and subscriber names (topic.ts) and the defaults of
- * `secretshare:watch` (settings.ts). components/secretWatch.ts turns them into resources;
- * docs/watch.md explains the choices.
+ * (calls.ts), the EventBridge rules that select them (rules.ts) and their names (names.ts), the
+ * alert each rule sends (alerts.ts), the alert topic's policies and subscriber names (topic.ts)
+ * and the defaults of `secretshare:watch` (settings.ts). components/secretWatch.ts turns them
+ * into resources; docs/watch.md explains the choices.
  */
 
-export { alertTransformer, type AlertTransformer } from "./alerts";
+export { alertTransformer, MAX_INPUT_TEMPLATE, type AlertArgs, type AlertTransformer } from "./alerts";
 export { CONSUMER_CALLS, KEY_CALLS, SECRET_CALLS, type WatchedCall } from "./calls";
+export {
+    MAX_RULE_ID,
+    MAX_RULE_LABEL,
+    MAX_RULE_NAME,
+    ruleLogicalName,
+    ruleNamePrefix,
+    watchComponentName,
+    watchTopicLogicalName,
+} from "./names";
 export type { EventPattern, Matcher, Scalar } from "./pattern";
 export {
     CLOUDTRAIL_DETAIL_TYPE,
@@ -17,13 +26,19 @@ export {
     globalEventsRegion,
     keyIdForms,
     MAX_PATTERN_LENGTH,
+    OWNER_RULE_CALLS,
+    ownerPattern,
+    ownerRule,
     ownerWatchRules,
     secretIdForms,
+    type ConsumerRuleKind,
+    type OwnerRuleKind,
     type OwnerWatchInput,
+    type RuleKind,
     type WatchedKey,
     type WatchedReader,
     type WatchedSecret,
     type WatchRule,
 } from "./rules";
 export { watchSettings } from "./settings";
-export { subscriberId, watchKeyPolicy, watchTopicPolicy } from "./topic";
+export { subscriberId, watchKeyPolicy, watchRuleArnPattern, watchTopicPolicy } from "./topic";

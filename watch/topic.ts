@@ -9,20 +9,28 @@ import { SID_PREFIX, type PolicyDocument } from "../policies/documents";
  */
 
 /**
- * The alert topic's policy: only EventBridge may publish, for this account's rules.
+ * The alert topic's policy: only EventBridge may publish, for this account's rules whose name
+ * starts with this watch's prefix (watch/names.ts). One statement of constant size: it names
+ * the rules by a name pattern (`ArnLike` on `aws:SourceArn`), not one by one, so the policy does
+ * not grow with the number of rules, and stays far below SNS's 30 KiB whatever the share's size.
  *
  * The source conditions use the IfExists form on purpose. The EventBridge guide has said "You
  * can't use Condition blocks in Amazon SNS topic policies for EventBridge"; if EventBridge sends
  * no aws:SourceAccount / aws:SourceArn, a plain condition would never hold and every alert would
- * be dropped silently. With IfExists the statement restricts the publisher to this account's
+ * be dropped silently. With IfExists the statement restricts the publisher to this watch's
  * rules whenever EventBridge supplies the keys, and never blocks delivery when it does not.
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
  */
 export function watchTopicPolicy(args: {
     topicArn: string;
-    ownerAccountId: string;
-    ruleArns: readonly string[];
+    partition: string;
+    region: string;
+    /** The account of the rules (and of the topic). */
+    accountId: string;
+    /** The prefix of every rule name of this watch (`ruleNamePrefix`). */
+    rulePrefix: string;
 }): PolicyDocument {
     return {
         Version: "2012-10-17",
@@ -34,12 +42,23 @@ export function watchTopicPolicy(args: {
                 Action: "sns:Publish",
                 Resource: args.topicArn,
                 Condition: {
-                    StringEqualsIfExists: { "aws:SourceAccount": args.ownerAccountId },
-                    ArnEqualsIfExists: { "aws:SourceArn": [...args.ruleArns].sort() },
+                    StringEqualsIfExists: { "aws:SourceAccount": args.accountId },
+                    ArnLikeIfExists: { "aws:SourceArn": watchRuleArnPattern(args) },
                 },
             },
         ],
     };
+}
+
+/** The ARN of every rule of one watch, on the default bus: `arn:...:rule/<prefix>*`. */
+export function watchRuleArnPattern(args: {
+    partition: string;
+    region: string;
+    accountId: string;
+    rulePrefix: string;
+}): string {
+    if (/[*?]/.test(args.rulePrefix)) throw new Error(`rule name prefix ${args.rulePrefix} has a wildcard`);
+    return `arn:${args.partition}:events:${args.region}:${args.accountId}:rule/${args.rulePrefix}*`;
 }
 
 /**

@@ -8,26 +8,49 @@ import {
 } from "../../aws/arn";
 import { ownerExportsSchema, type ReaderGrant } from "../../contract/ownerExports";
 import type { Plan, PlannedStack } from "../plan";
+import { keptChecks } from "./kept";
+import { lookalikes, otherPrincipal, unrelatedAccount } from "./principals";
 import { Registry, type SecretInfo } from "./registry";
-import { ANONYMOUS, type PolicyRef, type SimulationRequest } from "./simulator";
+import { ANONYMOUS, isServicePrincipal, type PolicyRef, type SimulationRequest } from "./simulator";
+import { externalTrustWarnings, trustChecks } from "./trust";
 
 /**
  * What must hold comes from each owner stack's exports (contract/ownerExports.ts): each reader of
  * each secret gets the whole cross-account chain (GetSecretValue on the secret, kms:Decrypt via
  * Secrets Manager on its key), and a set of probes that must be denied: another version stage,
  * Decrypt outside Secrets Manager, the writes, another secret on the same key, another principal
- * of the reader's account or an unrelated account with the reader's policy, and anyone at all.
+ * of the reader's account or an unrelated account with the reader's policy, a look-alike of the
+ * reader's ARN wherever a character of it would be a wildcard, and anyone at all. With
+ * `secretPolicy.acceptDefaultStage`, a read that names no stage is Allowed and one by version ID
+ * Denied. Each reader role the plan creates gets its trust checks (./trust.ts), and each principal
+ * a statement kept from others lets read a secret or decrypt with its key is listed (./kept.ts).
  */
 
-export type Expectation = "Allowed" | "Denied";
+/**
+ * "Kept": a statement not managed here lets the principal in. Such a check shows what AWS
+ * decides for a plain read and fails only when the simulator cannot decide: the statement is
+ * someone else's to change.
+ */
+export type Expectation = "Allowed" | "Denied" | "Kept";
 
 export interface Check extends SimulationRequest {
     /** A stable name for the line, e.g. "MySecret: secondary/Stuart GetSecretValue AWSCURRENT". */
     readonly name: string;
+    /** The secret the check is about, or `role <account>/<role>` for a trust check. */
     readonly secret: string;
     /** `<consumer account>/<reader>`, or who the probe is. */
     readonly who: string;
     readonly expected: Expectation;
+    /** For "Kept": the Sids of the statements not managed here that let the principal in, and where. */
+    readonly kept?: { readonly sids: readonly string[]; readonly document: string };
+    /** For a trust check: the reader role (`<account>/<role>`) whose trust policy it proves. */
+    readonly role?: string;
+}
+
+/** What the owner's config says the checks depend on, read from its stack file (./intent.ts). */
+export interface OwnerIntent {
+    /** `secretshare:secretPolicy.acceptDefaultStage`. */
+    readonly acceptDefaultStage: boolean;
 }
 
 /** A grant that no check can prove, because the stack that provisions the reader was not planned. */
@@ -38,27 +61,39 @@ export interface NotProven {
 }
 
 /** What the checks read of an owner stack's exports: all absent for a consumer stack. */
-const proofExportsSchema = ownerExportsSchema.pick({ secretArns: true, keyArns: true, grants: true }).partial();
+const proofExportsSchema = ownerExportsSchema
+    .pick({ ownerAccountId: true, secretArns: true, keyArns: true, grants: true })
+    .partial();
 
 interface ProofExports {
+    readonly ownerAccountId?: string;
     readonly secretArns: Readonly<Record<string, string>>;
     readonly keyArns: Readonly<Record<string, string>>;
     /** By consumer account name. */
-    readonly grants: readonly { readonly account: string; readonly readers: readonly ReaderGrant[] }[];
+    readonly grants: readonly {
+        readonly account: string;
+        readonly accountId: string;
+        readonly readers: readonly ReaderGrant[];
+    }[];
 }
 
 /** The owner stack's exports the plan must prove, read with the contract's schema. */
 function exportsOf(stack: PlannedStack): ProofExports {
-    const { secretArns, keyArns, grants } = stack.outputs;
-    const parsed = proofExportsSchema.safeParse({ secretArns, keyArns, grants });
+    const { ownerAccountId, secretArns, keyArns, grants } = stack.outputs;
+    const parsed = proofExportsSchema.safeParse({ ownerAccountId, secretArns, keyArns, grants });
     if (!parsed.success) {
         const paths = parsed.error.issues.map((i) => i.path.join("."));
         throw new Error(`the exports of stack ${stack.name} do not fit the owner contract: ${paths.join(", ")}`);
     }
     return {
+        ...(parsed.data.ownerAccountId !== undefined && { ownerAccountId: parsed.data.ownerAccountId }),
         secretArns: parsed.data.secretArns ?? {},
         keyArns: parsed.data.keyArns ?? {},
-        grants: Object.entries(parsed.data.grants ?? {}).map(([account, g]) => ({ account, readers: g.readers })),
+        grants: Object.entries(parsed.data.grants ?? {}).map(([account, g]) => ({
+            account,
+            accountId: g.accountId,
+            readers: g.readers,
+        })),
     };
 }
 
@@ -69,35 +104,34 @@ function readerIdentity(reader: ReaderGrant): IdentityArn {
     return id;
 }
 
-/** An account ID no planned stack uses, for the "unrelated account" probe. */
-function unrelatedAccount(used: ReadonlySet<string>): string {
-    for (let n = 999999999999; ; n--) if (!used.has(String(n))) return String(n);
-}
-
-/** Another principal of the reader's kind and path in the reader's account, not itself a reader. */
-function otherPrincipal(reader: ReaderGrant, id: IdentityArn, readerArns: ReadonlySet<string>): string {
-    for (let i = 1; ; i++) {
-        const arn = identityArn(id.partition, id.accountId, id.kind, id.path, `${reader.name}-other${i > 1 ? i : ""}`);
-        if (!readerArns.has(arn)) return arn;
-    }
-}
-
-/** Builds every check of the plan, in a stable order. */
-export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven[] } {
+/** Builds every check of the plan, in a stable order. `intents`: by owner stack name (default: none). */
+export function buildChecks(
+    plan: Plan,
+    intents: ReadonlyMap<string, OwnerIntent> = new Map(),
+): { checks: Check[]; notProven: NotProven[]; warnings: string[] } {
     const reg = new Registry(plan.stacks);
     const checks: Check[] = [];
     const notProven: NotProven[] = [];
+    const warnings: string[] = [];
     const owners = plan.stacks.map((stack) => ({ stack, exports: exportsOf(stack) }));
+    const allReaders = owners.flatMap((o) => o.exports.grants.flatMap((g) => g.readers));
     const used = new Set([
         ...reg.accounts,
-        ...owners.flatMap((o) => o.exports.grants.flatMap((g) => g.readers.map((r) => accountOfArn(r.arn)))),
+        ...allReaders.map((r) => accountOfArn(r.arn)),
+        ...allReaders.flatMap((r) => (r.assumedBy ?? []).filter((p) => !isServicePrincipal(p)).map(accountOfArn)),
     ]);
     const stranger = unrelatedAccount(used);
+    const trusted = new Set<string>();
 
     for (const { stack, exports } of owners) {
         const { secretArns, keyArns } = exports;
+        const intent = intents.get(stack.name) ?? { acceptDefaultStage: false };
         const grants = [...exports.grants].sort((a, b) => a.account.localeCompare(b.account));
         const readerArns = new Set(grants.flatMap((g) => g.readers.map((r) => r.arn)));
+        const inside = new Set([
+            ...(exports.ownerAccountId !== undefined ? [exports.ownerAccountId] : []),
+            ...grants.map((g) => g.accountId),
+        ]);
         // Secrets encrypted by each key, to probe that a reader of one cannot decrypt another.
         const byKey = new Map<string, SecretInfo[]>();
         for (const [name, arn] of Object.entries(secretArns)) {
@@ -187,6 +221,22 @@ export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven
                             expected: "Denied",
                         });
                     }
+                    if (intent.acceptDefaultStage) {
+                        // secretPolicy.acceptDefaultStage: a call that names no stage and no version
+                        // ID gets AWSCURRENT and is let in; one by version ID (no stage) is not.
+                        add("GetSecretValue default (no stage, no version ID)", {
+                            ...get(who, arn, idp),
+                            action: "secretsmanager:GetSecretValue",
+                            context: {},
+                            expected: "Allowed",
+                        });
+                        add("GetSecretValue by VersionId (no stage)", {
+                            ...get(who, arn, idp),
+                            action: "secretsmanager:GetSecretValue",
+                            context: { "secretsmanager:VersionId": VERSION_ID },
+                            expected: "Denied",
+                        });
+                    }
                     // Another secret on the same key: the encryption context must stop the reader.
                     const other = (byKey.get(keyArn) ?? [])
                         .filter((s) => !reader.secrets.includes(s.name))
@@ -212,6 +262,28 @@ export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven
                         context: viaSecretsManager,
                         expected: "Denied",
                     });
+                    if (intent.acceptDefaultStage) {
+                        add("GetSecretValue default (no stage, no version ID)", {
+                            ...get(siblingWho, sibling, idp),
+                            action: "secretsmanager:GetSecretValue",
+                            context: {},
+                            expected: "Denied",
+                        });
+                    }
+                    for (const look of lookalikes(reader.arn)) {
+                        const lookWho = `look-alike ${look.arn} ("${look.char}" in ${reader.name}'s ARN), ${reader.name}'s policy`;
+                        add("GetSecretValue AWSCURRENT", {
+                            ...get(lookWho, look.arn, idp),
+                            action: "secretsmanager:GetSecretValue",
+                            context: current,
+                            expected: "Denied",
+                        });
+                        add("kms:Decrypt via Secrets Manager", {
+                            ...decrypt(lookWho, look.arn, idp),
+                            context: viaSecretsManager,
+                            expected: "Denied",
+                        });
+                    }
                     const strangerArn = identityArn(readerId.partition, stranger, reader.kind, "/", reader.name);
                     const strangerWho = `${reader.kind} in unrelated ${stranger}, ${reader.name}'s policy`;
                     add("GetSecretValue AWSCURRENT", {
@@ -241,7 +313,44 @@ export function buildChecks(plan: Plan): { checks: Check[]; notProven: NotProven
                     expected: "Denied",
                 });
             }
+
+            // Who the statements kept from others let read this secret, or decrypt it with its key.
+            for (const k of keptChecks(secretPolicy, keyPolicy, secretArn, keyArn, stranger)) {
+                const { probe, ...check } = k;
+                add(probe, {
+                    ...check,
+                    ...(k.action === "kms:Decrypt"
+                        ? { ...(keyPolicy && { resourcePolicy: keyPolicy }), context: viaSecretsManager }
+                        : { ...(secretPolicy && { resourcePolicy: secretPolicy }), context: current }),
+                });
+            }
+        }
+
+        // Who can assume each reader role the plan creates (once per role, whichever owner grants it).
+        for (const g of grants) {
+            for (const reader of [...g.readers].sort((a, b) => a.name.localeCompare(b.name))) {
+                warnings.push(...externalTrustWarnings(g.account, reader, inside));
+                if (reader.kind !== "role" || reader.existing) continue;
+                const identity = reg.identityOf(reader);
+                // Not created by a planned stack: its grants are listed as not proven above.
+                if (!identity.arn || trusted.has(identity.arn)) continue;
+                trusted.add(identity.arn);
+                const role = `${g.account}/${reader.name}`;
+                const taken = new Set([...readerArns, ...(reader.assumedBy ?? [])]);
+                for (const t of trustChecks({ account: g.account, reader, identity, stranger, taken, inside })) {
+                    const { probe, ...check } = t;
+                    checks.push({
+                        ...check,
+                        name: `trust of ${role}: ${check.who} ${probe}`,
+                        secret: `role ${role}`,
+                        role,
+                    });
+                }
+            }
         }
     }
-    return { checks, notProven };
+    return { checks, notProven, warnings: [...new Set(warnings)] };
 }
+
+/** A version ID for the "by version ID" probe: any ID, as Secrets Manager's are UUIDs. */
+const VERSION_ID = "00000000-0000-4000-8000-000000000001";

@@ -1,5 +1,5 @@
 import type { Check } from "./checks";
-import { ANONYMOUS, type Decision, type SimulationOutcome } from "./simulator";
+import { ANONYMOUS, isServicePrincipal, type Decision, type SimulationOutcome } from "./simulator";
 
 export interface CheckResult extends Check {
     readonly decision: Decision | "Error";
@@ -9,12 +9,18 @@ export interface CheckResult extends Check {
     readonly reason?: string;
 }
 
-/** Judges one check's outcome: the decision must match, and the simulator must have seen every key. */
+/**
+ * Judges one check's outcome: the decision must match, and the simulator must have seen every key.
+ * A "Kept" check (a statement not managed here lets the principal in) shows the decision as it
+ * is: only a request the simulator refuses or a key it ignores fails it.
+ */
 export function judge(check: Check, outcome: SimulationOutcome): CheckResult {
     const decision = outcome.decision ?? "Error";
     const problems: string[] = [];
     if (outcome.error) problems.push(`the simulator refused the request: ${outcome.error}`);
-    const matches = check.expected === "Allowed" ? decision === "Allowed" : decision.endsWith("Denied");
+    const matches =
+        check.expected === "Kept" ||
+        (check.expected === "Allowed" ? decision === "Allowed" : decision.endsWith("Denied"));
     if (!outcome.error && !matches) {
         problems.push(
             `expected ${check.expected}, got ${decision}` +
@@ -26,7 +32,13 @@ export function judge(check: Check, outcome: SimulationOutcome): CheckResult {
             `the simulator ignored context key(s) ${outcome.ignoredContextKeys.join(", ")}: conditions on them were not evaluated`,
         );
     }
-    if (check.expected === "Allowed" && check.principal !== ANONYMOUS && check.identityPolicies.length === 0) {
+    // A service principal acts on the resource policy alone (a trust policy): it has no identity policy.
+    if (
+        check.expected === "Allowed" &&
+        check.principal !== ANONYMOUS &&
+        !isServicePrincipal(check.principal) &&
+        check.identityPolicies.length === 0
+    ) {
         problems.push(`no identity policy for ${check.principal} in the planned stacks`);
     }
     return {

@@ -7,8 +7,8 @@ import type { PolicyRef } from "./simulator";
 /**
  * The documents the checks simulate, indexed from the resources the program registered in every
  * planned stack: the key policy (`aws:kms/key:Key` input `policy`, or a `KeyPolicy`), the secret's
- * resource policy (`SecretPolicy`) and the consumer identities' policies (`UserPolicy`,
- * `RolePolicy`, `Policy` + attachments).
+ * resource policy (`SecretPolicy`), the consumer identities' policies (`UserPolicy`,
+ * `RolePolicy`, `Policy` + attachments) and the trust policy of each role the plan creates.
  */
 
 export interface SecretInfo {
@@ -21,6 +21,8 @@ export interface SecretInfo {
 export interface Identity {
     arn?: string;
     readonly policies: PolicyRef[];
+    /** A role's trust policy (`aws:iam/role:Role` input `assumeRolePolicy`), when the plan creates it. */
+    trust?: PolicyRef;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -100,7 +102,13 @@ export class Registry {
                     case "aws:iam/role:Role": {
                         const kind = r.type === "aws:iam/user:User" ? "user" : "role";
                         const name = str(r.state.name) ?? str(r.inputs.name);
-                        if (account && name) identity(account, kind, name).arn = arn;
+                        if (account && name) {
+                            const found = identity(account, kind, name);
+                            found.arn = arn;
+                            if (kind === "role" && r.inputs.assumeRolePolicy !== undefined) {
+                                found.trust = { name: label(r), policy: parse(r.inputs.assumeRolePolicy) };
+                            }
+                        }
                         break;
                     }
                     case "aws:iam/userPolicy:UserPolicy":

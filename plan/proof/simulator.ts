@@ -25,7 +25,12 @@ export interface PolicyRef {
     readonly policy: unknown;
 }
 
-/** One simulated request. `principal` is an IAM user or role ARN, or ANONYMOUS. */
+/** A service principal, e.g. ecs-tasks.amazonaws.com (the form config accepts in assumedBy). */
+export function isServicePrincipal(principal: string): boolean {
+    return /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/.test(principal);
+}
+
+/** One simulated request. `principal` is an IAM user or role ARN, a service principal, or ANONYMOUS. */
 export interface SimulationRequest {
     readonly principal: string;
     readonly action: string;
@@ -57,6 +62,8 @@ export function principalContext(principal: string): {
     context: Record<string, string>;
 } {
     if (principal === ANONYMOUS) return { caller: ANONYMOUS, context: {} };
+    // A service calls as itself; what it acts for comes in aws:SourceAccount, which the check gives.
+    if (isServicePrincipal(principal)) return { caller: principal, context: {} };
     const id = parseIdentityArn(principal);
     if (!id) throw new Error(`not an IAM user or role ARN: ${principal}`);
     const caller =

@@ -67,7 +67,7 @@ describe("config: keys, modes and stack names", () => {
             "secretshare:consumers": { secondary: { ...STUART, readers: [{ user: "Stuart", existng: true }] } },
         });
         expect(e.problems).to.deep.equal([
-            'secretshare:consumers.secondary.readers[0]: unknown setting "existng" (a typo?); expected one of: user, role, path, existing, assumedBy',
+            'secretshare:consumers.secondary.readers[0]: unknown setting "existng" (a typo?); expected one of: user, role, path, existing, assumedBy, externalAccounts',
         ]);
         const noProfile = without(OWNER, "profile");
         const e2 = await refused("primary", {

@@ -39,7 +39,7 @@ describe("config: readers and principals", () => {
     it("a wildcard in a reader's path or in a secret's reader list", async () => {
         await expectProblems(
             withReader({ user: "Stuart", path: "/apps*/" }),
-            'secretshare:consumers.secondary.readers[0].path = "/apps*/": wildcards are not allowed in a path',
+            'secretshare:consumers.secondary.readers[0].path = "/apps*/": has "*" (a wildcard): the path is part of the identity\'s ARN, which the policies match with ArnEquals, so AWS would match other identities too; expected an exact path such as /apps/',
         );
         await expectProblems(
             refused("primary", { "secretshare:secrets": [{ ...MY_SECRET, readers: ["secondary/*"] }] }),

@@ -728,7 +728,10 @@ describe("existing resources: refusals at run time", () => {
         ).to.include(
             'secretshare:key.existing = "aaaaaaaa-0000-4000-8000-111111111111": aaaaaaaa-0000-4000-8000-111111111111 (arn:aws:kms:us-east-1:111111111111:key/aaaaaaaa-0000-4000-8000-111111111111) is an AWS managed key',
         );
-        const disabled: ExistingWorld = { ...EXAMPLE_WORLD, keys: [{ ...EXAMPLE_WORLD.keys![0], keyState: "Disabled" }] };
+        const disabled: ExistingWorld = {
+            ...EXAMPLE_WORLD,
+            keys: [{ ...EXAMPLE_WORLD.keys![0], keyState: "Disabled" }],
+        };
         expect(await errorOf(() => primary({}, disabled))).to.include(
             `is in state Disabled: it is disabled, so readers could not decrypt: enable it (aws kms enable-key), then run again`,
         );
@@ -844,7 +847,9 @@ describe("existing resources: mixing existing and created, and adopting", () => 
             retainOnDelete: true,
         });
         expect(r.outputs).to.deep.include({ keyArn: EXAMPLE_KEY_ARN, secretArn: EXAMPLE_SECRET_ARN });
-        expect(doc(r, KEY_POLICY, "share-key-policy").Statement.slice(0, 4)).to.deep.equal(EXAMPLE_KEY_POLICY.Statement);
+        expect(doc(r, KEY_POLICY, "share-key-policy").Statement.slice(0, 4)).to.deep.equal(
+            EXAMPLE_KEY_POLICY.Statement,
+        );
     });
 
     it("the committed stack files (everything created) are unchanged by this feature", async () => {

@@ -305,6 +305,10 @@ describe("npm start: dependency order and StackReference wiring", () => {
             ...owner,
             "secretshare:owner": { accountId: "333333333333", region: "eu-west-1" },
             "secretshare:key": { alias: "OtherKey" },
+            // c1 creates Stuart; a second CreateUser of the same name would fail at deploy (preflight).
+            "secretshare:consumers": {
+                secondary: { accountId: "222222222222", readers: [{ user: "Stuart", existing: true }] },
+            },
         };
         const dir = tempProject({
             c1: { ...consumer, "secretshare:ownerStack": "organization/secretshare/o1" },

@@ -316,7 +316,8 @@ describe("packing: identity policies (user 2,048 and role 10,240 inline, then ma
         });
         expect(ofType(apps, USER_POLICY)).to.deep.equal([]);
         const policy = resource(apps, MANAGED_POLICY, "apps-reader-read-1");
-        expect(policy.inputs.name).to.equal("secretshare-reader-read-1");
+        // Named after the stack that writes it: sha256("organization/secretshare/apps"), 8 hex.
+        expect(policy.inputs.name).to.equal("secretshare-read-d62f9988-reader-1");
         expect(policy.provider?.accountId).to.equal(APPS);
         const secretArns = owner.outputs.secretArns as Record<string, string>;
         expect(policyOf(policy).Statement[0].Resource).to.deep.equal(Object.values(secretArns).sort());

@@ -137,9 +137,10 @@ function numeric(spec: (string | number)[], v: number): boolean {
 
 /**
  * Renders an input transformer the way EventBridge fills a JSON template: each `<name>` is
- * replaced by the JSON of the value at its path (dot notation), and `<aws.events.event>` by the
- * whole event. A path that resolves to nothing throws: the rules here only use paths that every
- * matching event has, and the tests hold them to it.
+ * replaced by the JSON of the value at its path (dot notation), `<aws.events.event.json>` by the
+ * whole event and `<aws.events.event>` by the event without its `detail`, as the EventBridge
+ * guide documents them. A path that resolves to nothing throws: the rules here only use paths
+ * that every matching event has, and the tests hold them to it.
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
  */
 export function renderInputTemplate(
@@ -149,7 +150,12 @@ export function renderInputTemplate(
     ruleName = "rule",
 ): string {
     return template.replace(/<([\w.-]+)>/g, (_, name: string) => {
-        if (name === "aws.events.event") return JSON.stringify(event);
+        if (name === "aws.events.event.json") return JSON.stringify(event);
+        if (name === "aws.events.event") {
+            const rest: Record<string, unknown> = { ...(event as Record<string, unknown>) };
+            delete rest.detail;
+            return JSON.stringify(rest);
+        }
         if (name === "aws.events.rule-name") return JSON.stringify(ruleName);
         const path = paths[name];
         if (path === undefined) throw new Error(`template variable <${name}> has no input path`);

@@ -172,7 +172,16 @@ describe("npm run verify", function () {
     /** The watch's 11 calls, each alerting on ours and silent on another secret or key. */
     const watchLines = () => {
         const rule = (id: string) => {
-            const name = [...deployedPatterns.keys()].find((n) => n.startsWith(`watch-${id}-0-`));
+            // One rule per kind of scoping: Secrets Manager calls, UpdateSecret, KMS calls, grants.
+            const kind =
+                id === "UpdateSecret"
+                    ? "reencrypt"
+                    : id === "CreateGrant"
+                      ? "grants"
+                      : keyCalls.includes(id)
+                        ? "keys"
+                        : "secrets";
+            const name = [...deployedPatterns.keys()].find((n) => n.includes(`-${kind}-0-`));
             expect(name, `deployed rule for ${id}`).not.to.equal(undefined);
             return name as string;
         };
@@ -505,7 +514,7 @@ describe("npm run verify", function () {
     describe("owner checks", () => {
         it("the watch: a deployed rule that no longer names the secret fails, and says what to check", async () => {
             // Someone pointed the DeleteSecret rule at another secret outside Pulumi.
-            const name = [...deployedPatterns.keys()].find((n) => n.startsWith("watch-DeleteSecret-0-")) as string;
+            const name = [...deployedPatterns.keys()].find((n) => n.includes("-secrets-0-")) as string;
             const tampered = (deployedPatterns.get(name) as string).split(secretArn).join(`${secretArn}x`);
             eb.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: tampered });
             const h = harness();
@@ -518,7 +527,7 @@ describe("npm run verify", function () {
         });
 
         it("the watch: a rule that also matches another secret fails", async () => {
-            const name = [...deployedPatterns.keys()].find((n) => n.startsWith("watch-RestoreSecret-0-")) as string;
+            const name = [...deployedPatterns.keys()].find((n) => n.includes("-secrets-0-")) as string;
             // A prefix match on the name: what the watch must never deploy (it catches siblings).
             const loose = JSON.stringify({
                 source: ["aws.secretsmanager"],
@@ -529,7 +538,7 @@ describe("npm run verify", function () {
             const h = harness();
             expect(await verify(withOwner(), h.deps)).to.equal(1);
             expect(h.lines.find((l) => l.startsWith("FAIL  watch: RestoreSecret on another secret"))).to.match(
-                /alerts too \(rule watch-RestoreSecret-0-/,
+                /alerts too \(rule watch-primary-[0-9a-f]{8}-secrets-0-/,
             );
         });
 

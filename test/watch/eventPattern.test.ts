@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { matchesPattern, UnsupportedPatternError, type EventPattern } from "../support/eventPattern";
+import {
+    matchesPattern,
+    renderInputTemplate,
+    UnsupportedPatternError,
+    type EventPattern,
+} from "../support/eventPattern";
 
 // The matcher the watch tests use in place of EventBridge, held to the user guide's examples.
 describe("EventBridge pattern matcher, against the EventBridge user guide's examples", () => {
@@ -123,5 +128,29 @@ describe("EventBridge pattern matcher, against the EventBridge user guide's exam
         expect(() =>
             matchesPattern({ ip: [{ cidr: "10.0.0.0/24" }] } as unknown as EventPattern, { ip: "10.0.0.1" }),
         ).to.throw(UnsupportedPatternError, "operator cidr is not supported");
+    });
+});
+
+describe("renderInputTemplate (the tests' stand-in for EventBridge's input transformer)", () => {
+    const event = {
+        id: "1",
+        account: "111111111111",
+        detail: { eventName: "DeleteSecret", errorCode: "AccessDenied" },
+    };
+
+    it("fills <aws.events.event> with the event without its detail, as EventBridge documents it", () => {
+        expect(JSON.parse(renderInputTemplate({}, "<aws.events.event>", event))).to.deep.equal({
+            id: "1",
+            account: "111111111111",
+        });
+    });
+
+    it("fills <aws.events.event.json> and a $.detail input path with what happened", () => {
+        expect(JSON.parse(renderInputTemplate({}, "<aws.events.event.json>", event))).to.deep.equal(event);
+        expect(JSON.parse(renderInputTemplate({ d: "$.detail" }, "<d>", event))).to.deep.equal(event.detail);
+    });
+
+    it("refuses a variable whose path the event lacks (EventBridge would drop it)", () => {
+        expect(() => renderInputTemplate({ e: "$.detail.errorMessage" }, "<e>", event)).to.throw("is not in the event");
     });
 });
