@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountProvider } from "./aws/provider";
 import { currentStackRef, readOwnerStack } from "./contract/ownerReference";
 import { checkExistingIdentities } from "./existing/identity";
+import { findRetainedIdentities } from "./existing/ownIdentities";
 import { readExisting } from "./existing/read";
 import { consumerPolicyPlan, SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
@@ -22,7 +23,11 @@ export = async (): Promise<Record<string, unknown>> => {
     if (config.mode === "consumer") {
         const ref = new pulumi.StackReference("owner", { name: config.ownerStack });
         const owner = await readOwnerStack(ref, config.ownerStack, config.consumer);
-        const provider = accountProvider(`consumer-${config.consumer.name}`, config.consumer);
+        const provider = accountProvider(
+            `consumer-${config.consumer.name}`,
+            config.consumer,
+            renamedFrom(config.formerNames),
+        );
         const args = {
             readers: owner.readers,
             secretArns: owner.secretArns,
@@ -38,7 +43,15 @@ export = async (): Promise<Record<string, unknown>> => {
         await checkExistingIdentities(config.ownerStack, args.writerStack, [
             { consumer: config.consumer.name, accountId: config.consumer.accountId, plans: plan, provider },
         ]);
-        const consumer = new SecretConsumer(config.consumer.name, { ...args, plan }, { provider });
+        // Readers this stack created before and that are still in AWS are adopted back (retained on delete).
+        const retained = await findRetainedIdentities(config.ownerStack, args.writerStack, [
+            { consumer: config.consumer.name, accountId: config.consumer.accountId, readers: owner.readers, provider },
+        ]);
+        const consumer = new SecretConsumer(
+            config.consumer.name,
+            { ...args, plan, retained: retained.get(config.consumer.name), formerNames: config.formerNames },
+            { provider },
+        );
         const watch = consumerWatch(config.consumer.name, config.consumer, owner.readers, config.watch, config.stack);
         const single =
             owner.readers.length === 1 && owner.readers[0].secrets.length === 1 ? owner.readers[0] : undefined;
@@ -101,10 +114,10 @@ export = async (): Promise<Record<string, unknown>> => {
     if (config.mode === "all") {
         const readerArns: Record<string, pulumi.Output<string>> = {};
         const consumerWatches: Record<string, unknown> = {};
-        for (const { name, account, args, plan, provider } of consumers) {
+        for (const { name, account, args, plan, provider, retained, formerNames } of consumers) {
             const consumer = new SecretConsumer(
                 name,
-                { ...args, secretArns: owner.secretArns, keyArns: owner.keyArns, plan },
+                { ...args, secretArns: owner.secretArns, keyArns: owner.keyArns, plan, retained, formerNames },
                 { provider },
             );
             for (const [n, r] of Object.entries(consumer.readers)) readerArns[`${name}/${n}`] = r.arn;
@@ -147,13 +160,35 @@ async function consumerSides(config: OwnerStackConfig, layout: OwnerLayout) {
             ownerAccountId: config.owner.account.accountId,
             writerStack,
         };
-        const provider = accountProvider(`consumer-${name}`, c.account);
-        return { name, account: c.account, args, plan: consumerPolicyPlan(name, args), provider };
+        const provider = accountProvider(`consumer-${name}`, c.account, renamedFrom(c.formerNames));
+        return {
+            name,
+            account: c.account,
+            args,
+            plan: consumerPolicyPlan(name, args),
+            provider,
+            formerNames: c.formerNames,
+        };
     });
     await checkExistingIdentities(
         config.stack,
         writerStack,
         sides.map((s) => ({ consumer: s.name, accountId: s.account.accountId, plans: s.plan, provider: s.provider })),
     );
-    return sides;
+    const retained = await findRetainedIdentities(
+        config.stack,
+        writerStack,
+        sides.map((s) => ({
+            consumer: s.name,
+            accountId: s.account.accountId,
+            readers: s.args.readers,
+            provider: s.provider,
+        })),
+    );
+    return sides.map((s) => ({ ...s, retained: retained.get(s.name) }));
+}
+
+/** A renamed consumer account's provider keeps its place in the state: aliased to its former names. */
+function renamedFrom(formerNames: readonly string[] | undefined): pulumi.CustomResourceOptions | undefined {
+    return formerNames && { aliases: formerNames.map((n) => ({ name: `consumer-${n}` })) };
 }

@@ -5,9 +5,10 @@ import type { PolicyDocument } from "../policies/documents";
  * writes (here) and the quotas on how many of a thing an account holds (`QUOTAS`); the rules
  * for physical names are in aws/names.ts. Each entry has the documented value, the public page
  * that documents it, and the resource types or documents it applies to. The layout (packing)
- * checks sizes before any resource is registered; the offline plan (plan/preflight.ts) checks
- * every registered resource of every planned stack against all of it. docs/limits.md is the
- * catalogue as a table, compared with this file by test/aws/limits.test.ts.
+ * and config (a created role's trust policy) check sizes before any resource is registered;
+ * the offline plan (plan/preflight.ts) checks every registered resource of every planned stack
+ * against all of it. docs/limits.md is the catalogue as a table, compared with this file by
+ * test/aws/limits.test.ts.
  */
 
 const SM_QUOTAS = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html";
@@ -24,8 +25,11 @@ export interface SizeLimit {
     readonly what: string;
     /** IAM does not count whitespace; the others count the text as sent. */
     readonly whitespace: "not counted" | "counted";
-    /** A default that a Service Quotas request can raise (the plan checks the default). */
+    /** A default that a Service Quotas request can raise (the plan checks the default unless a setting states more). */
     readonly adjustable: boolean;
+    /** The config setting that states a raised quota, if there is one, and the most AWS raises it to. */
+    readonly setting?: string;
+    readonly raisedMax?: number;
     /** The resource types (and their input) that carry the document. */
     readonly appliesTo: readonly string[];
     readonly source: string;
@@ -84,6 +88,9 @@ export const LIMITS = {
         what: "role trust policy",
         whitespace: "not counted",
         adjustable: true,
+        // The config check (config/readers.ts) and the plan's both read it, per consumer account.
+        setting: "secretshare:consumers.<account>.roleTrustPolicyLength",
+        raisedMax: 4096,
         appliesTo: ["aws:iam/role:Role assumeRolePolicy"],
         source: IAM_QUOTAS,
     },

@@ -14,6 +14,9 @@
  * https://github.com/pulumi/pulumi-aws/blob/master/provider/autonaming.go
  * https://github.com/pulumi/pulumi-aws/blob/master/provider/resource_overrides.go
  * https://github.com/pulumi/pulumi/blob/master/sdk/go/common/resource/resource_id.go (NewUniqueHex)
+ * pulumi-aws autonames only an input called `name`: a resource whose physical name is another
+ * input (an EventBridge target's `targetId`) and that gets none is named by the Terraform
+ * provider at create, whatever the logical name (`generated` below).
  * A `namePrefix` gets Terraform's 26-character unique suffix instead.
  * https://github.com/hashicorp/terraform-plugin-sdk/blob/main/helper/id/id.go (UniqueIDSuffixLength)
  */
@@ -36,6 +39,11 @@ export interface NameRule {
     readonly charsetText: string;
     /** Pulumi's autonaming, when the resource has no explicit name: the cap it applies. */
     readonly autoname?: { readonly max: number; readonly prefix?: string };
+    /**
+     * For a name Pulumi does not autoname: what the provider generates when the input is not
+     * set: a fixed prefix and a unique part of `suffix` characters, and where that is documented.
+     */
+    readonly generated?: { readonly prefix: string; readonly suffix: number; readonly source: string };
     /** The input of a name prefix (Terraform appends 26 characters), if the type has one. */
     readonly prefixInput?: string;
     /** Where AWS requires the name to be unique. */
@@ -75,7 +83,14 @@ export const NAME_RULES: readonly NameRule[] = [
         max: 64,
         charset: EB_CHARS,
         charsetText: EB_CHARS_TEXT,
-        autoname: { max: 255 },
+        // Not `name`, so not autonamed: without a targetId (the watch sets none) the Terraform
+        // provider uses its unique ID, "terraform-" and 26 characters (36 in all), whatever the
+        // logical name. https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/events/target.go
+        generated: {
+            prefix: "terraform-",
+            suffix: NAME_PREFIX_SUFFIX,
+            source: "https://github.com/hashicorp/terraform-plugin-sdk/blob/main/helper/id/id.go",
+        },
         unique: "rule",
         fix: CONSUMER_NAME_FIX,
         source: "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html",
@@ -197,14 +212,15 @@ export function nameRuleOf(type: string): NameRule | undefined {
 export interface PhysicalName {
     /** The name AWS gets; the random characters Pulumi or Terraform add shown as "x". */
     readonly name: string;
-    /** The part the program chose: the explicit name, the prefix, or the autoname's logical name. */
+    /** The part the program chose: the explicit name, the prefix, the autoname's logical name, or the provider's prefix. */
     readonly chosen: string;
-    readonly form: "explicit" | "prefix" | "autonamed";
+    readonly form: "explicit" | "prefix" | "autonamed" | "generated";
 }
 
 /**
  * The physical name a resource gets from its inputs and logical name: the explicit name, the
- * name prefix plus Terraform's suffix, or the logical name plus Pulumi's autoname suffix.
+ * name prefix plus Terraform's suffix, the logical name plus Pulumi's autoname suffix, or, for a
+ * name Pulumi does not autoname, the one the provider generates.
  */
 export function physicalName(rule: NameRule, logicalName: string, inputs: Record<string, unknown>): PhysicalName {
     const explicit = inputs[rule.input];
@@ -212,6 +228,10 @@ export function physicalName(rule: NameRule, logicalName: string, inputs: Record
     const prefix = rule.prefixInput ? inputs[rule.prefixInput] : undefined;
     if (typeof prefix === "string") {
         return { name: prefix + "x".repeat(NAME_PREFIX_SUFFIX), chosen: prefix, form: "prefix" };
+    }
+    if (rule.generated) {
+        const g = rule.generated;
+        return { name: g.prefix + "x".repeat(g.suffix), chosen: g.prefix, form: "generated" };
     }
     return {
         name: `${rule.autoname?.prefix ?? ""}${logicalName}-${"x".repeat(AUTONAME_SUFFIX - 1)}`,
@@ -237,7 +257,9 @@ export function nameProblem(rule: NameRule, n: PhysicalName): string | undefined
                 ? ` with Pulumi's ${AUTONAME_SUFFIX}-character autoname suffix`
                 : n.form === "prefix"
                   ? ` with the ${NAME_PREFIX_SUFFIX}-character suffix of namePrefix`
-                  : "";
+                  : n.form === "generated"
+                    ? " as the provider generates it"
+                    : "";
         return `${n.name.length} characters${suffix}, over ${over.join(" and ")}`;
     }
     const checked = n.name.replace(/x+$/, (x) => (n.form === "explicit" ? x : "0".repeat(x.length)));

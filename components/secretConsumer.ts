@@ -6,6 +6,7 @@ import type { ReaderGrant } from "../contract/ownerExports";
 import { packIdentityPolicy, type IdentityPacking } from "../policies/layout";
 import { sizeOf } from "../aws/limits";
 import { consumerInlinePolicyName, consumerManagedPolicyName, writerStackId } from "../policies/names";
+import { CREATED_BY } from "../existing/ownIdentities";
 
 export interface SecretConsumerArgs {
     /** The readers of this account, as the owner grants them (`grants.<account>.readers`). */
@@ -30,6 +31,18 @@ export interface SecretConsumerArgs {
     readonly writerStack: string;
     /** What `consumerPolicyPlan(name, args)` gives, when the caller computed it already. */
     readonly plan?: readonly ReaderPolicyPlan[];
+    /**
+     * Names of created readers whose user or role this stack created before and that still
+     * exist in AWS (existing/ownIdentities.ts): registered with `import`, so that the stack
+     * adopts them back instead of failing to create them again.
+     */
+    readonly retained?: ReadonlySet<string>;
+    /**
+     * Names this consumer account had in config before (renamed): the component is aliased to
+     * each, and so are its children, whose names start with the component's, so that a rename
+     * replaces nothing. https://www.pulumi.com/docs/iac/concepts/options/aliases/
+     */
+    readonly formerNames?: readonly string[];
 }
 
 /** What the component writes on one reader, decided before any resource is registered. */
@@ -66,13 +79,20 @@ export class SecretConsumer extends pulumi.ComponentResource {
     public readonly readers: Record<string, ConsumerReader>;
 
     constructor(name: string, args: SecretConsumerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("secretshare:index:SecretConsumer", name, {}, opts);
+        const aliases = [...(opts?.aliases ?? []), ...(args.formerNames ?? []).map((n) => ({ name: n }))];
+        super("secretshare:index:SecretConsumer", name, {}, { ...opts, ...(aliases.length && { aliases }) });
         const arns = pulumi.all([args.secretArns, args.keyArns]);
         // A created user or role may hold access keys or be assumed by running workloads: if it
-        // leaves the config (a removed reader, or one flipped to existing: true by mistake), its
-        // policies go, but the identity itself stays in AWS for a person to delete.
+        // leaves the config (a removed reader, one flipped to existing: true, a destroyed stack),
+        // its policies go, but the identity itself stays in AWS. It carries this stack's name
+        // (CREATED_BY), so that this stack adopts it back when it returns (existing/ownIdentities.ts).
         // https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
-        const keepIdentity: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: true };
+        const keepIdentity = (r: ReaderGrant): pulumi.CustomResourceOptions => ({
+            parent: this,
+            retainOnDelete: true,
+            ...(args.retained?.has(r.name) && { import: r.name }),
+        });
+        const tags = { [CREATED_BY]: args.writerStack };
         this.readers = {};
         const plans = args.plan ?? consumerPolicyPlan(name, args);
         for (const { reader: r, secrets, packing, names } of plans) {
@@ -112,6 +132,16 @@ export class SecretConsumer extends pulumi.ComponentResource {
                         ? aws.iam.getUserOutput({ userName: r.name }, opts).arn
                         : aws.iam.getRoleOutput({ name: r.name }, opts).arn;
                 arn = found.apply((actual) => {
+                    // IAM finds a name without regard to case, but ArnEquals compares with case:
+                    // a grant to user/stuart never matches user/Stuart.
+                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+                    if (actual !== r.arn && actual.toLowerCase() === r.arn.toLowerCase()) {
+                        throw new pulumi.RunError(
+                            `existing ${r.kind} ${r.name} is ${actual}: IAM found it ignoring case, but the owner grants ${r.arn}, and policies compare ARNs ` +
+                                `with case, so the grant would never match. Write its name and path with the case of the real one in the owner's config ` +
+                                `(secretshare:consumers.<account>.readers[].${r.kind} and .path), and deploy the owner stack again`,
+                        );
+                    }
                     if (actual !== r.arn) {
                         throw new pulumi.RunError(
                             `existing ${r.kind} ${r.name} is ${actual}, but the owner grants ${r.arn}: set its path ` +
@@ -122,7 +152,7 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 });
                 identity = arn.apply(() => r.name);
             } else if (r.kind === "user") {
-                user = new aws.iam.User(prefix, { name: r.name, path: r.path }, keepIdentity);
+                user = new aws.iam.User(prefix, { name: r.name, path: r.path, tags }, keepIdentity(r));
                 identity = user.name;
                 arn = user.arn;
             } else {
@@ -134,8 +164,9 @@ export class SecretConsumer extends pulumi.ComponentResource {
                         assumeRolePolicy: JSON.stringify(
                             roleTrustPolicy(partition, accountOfArn(r.arn), r.assumedBy ?? []),
                         ),
+                        tags,
                     },
-                    keepIdentity,
+                    keepIdentity(r),
                 );
                 identity = role.name;
                 arn = role.arn;

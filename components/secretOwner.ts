@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OwnerConfig } from "../config/types";
+import { DESCRIPTION } from "../existing/keyLayout";
 import type { ExistingResources, ResolvedKey } from "../existing/resolve";
 import type { Grants } from "../contract/ownerExports";
 import type { OwnerLayout } from "../policies/layout";
@@ -34,6 +35,19 @@ const ADOPTED_SECRET_IGNORED = [
     "replicas",
     "tags",
 ];
+
+/**
+ * An adopted key or secret, and the policy written into an existing one, are retained on delete:
+ * when they leave the stack (adoption turned off, the key or secret no longer named in config,
+ * the stack destroyed) Pulumi only forgets them, and they stay in AWS as they were. They are not
+ * `protect`ed: retention already keeps them from being deleted, and the `import` option keeps an
+ * adopted one from being replaced (the engine refuses to replace a resource that still names an
+ * import ID), while protection would make each of those changes fail: Pulumi refuses to remove a
+ * protected resource from the stack at all.
+ * https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
+ * https://github.com/pulumi/pulumi/blob/master/pkg/resource/deploy/step_generator.go
+ */
+const ADOPTED: pulumi.CustomResourceOptions = { retainOnDelete: true };
 
 export interface SecretOwnerArgs {
     /** The validated owner settings: account, key settings, secrets, protection. */
@@ -96,14 +110,14 @@ export class SecretOwner extends pulumi.ComponentResource {
             const prefix = k.id === "shared" ? name : `${name}-${k.id}`;
             const found = args.existing?.keys[k.id];
             if (found) {
-                this.keyArnOf[k.id] = this.existingKey(prefix, found, config.protection.protect);
+                this.keyArnOf[k.id] = this.existingKey(prefix, found);
                 if (found.alias) this.keyAliases[k.id] = found.alias;
                 continue;
             }
             const key = new aws.kms.Key(
                 `${prefix}-key`,
                 {
-                    description: `secretshare: encrypts ${k.secrets.join(", ")}`.slice(0, 8192),
+                    description: `${DESCRIPTION}${k.secrets.join(", ")}`.slice(0, 8192),
                     enableKeyRotation: true,
                     deletionWindowInDays: config.key.deletionWindowInDays,
                     policy: JSON.stringify(k.policy),
@@ -129,30 +143,25 @@ export class SecretOwner extends pulumi.ComponentResource {
             if (found) {
                 let secretArn: pulumi.Input<string> = found.arn;
                 if (found.origin === "adopted") {
-                    // Imported, then protected and retained: `pulumi destroy` or a config change
-                    // can never delete it. Its value is never written (no SecretVersion).
+                    // Imported and retained (ADOPTED): never deleted. Its value is never written
+                    // (no SecretVersion).
                     const adopted = new aws.secretsmanager.Secret(
                         prefix,
                         {
                             name: spec.name,
                             kmsKeyId: found.reencrypt ? this.keyArnOf[layout.keyOf[spec.name]] : found.kmsKeyId,
                         },
-                        {
-                            parent: this,
-                            import: found.arn,
-                            protect: true,
-                            retainOnDelete: true,
-                            ignoreChanges: ADOPTED_SECRET_IGNORED,
-                        },
+                        { ...ADOPTED, parent: this, import: found.arn, ignoreChanges: ADOPTED_SECRET_IGNORED },
                     );
                     this.secrets[spec.name] = adopted;
                     secretArn = adopted.arn;
                 }
-                // DeleteResourcePolicy would drop the foreign statements too: never delete it.
+                // DeleteResourcePolicy would drop the foreign statements too: never delete it
+                // (retained, like an adopted resource, and so not protected either).
                 new aws.secretsmanager.SecretPolicy(
                     `${prefix}-policy`,
                     { secretArn, policy: JSON.stringify(found.policy), blockPublicPolicy: true },
-                    { parent: this, protect: config.protection.protect, retainOnDelete: true },
+                    { ...ADOPTED, parent: this },
                 );
                 this.secretArnOf[spec.name] = pulumi.output(secretArn);
                 continue;
@@ -213,21 +222,15 @@ export class SecretOwner extends pulumi.ComponentResource {
      * `aws.kms.KeyPolicy`, which is retained on delete because deleting it would put back AWS's
      * default key policy and drop every statement somebody else wrote.
      * https://www.pulumi.com/registry/packages/aws/api-docs/kms/keypolicy/
-     * Adopted: the key is also imported into the stack, protected and retained.
+     * Adopted: the key is also imported into the stack, and retained (ADOPTED).
      */
-    private existingKey(prefix: string, found: ResolvedKey, protect: boolean): pulumi.Output<string> {
+    private existingKey(prefix: string, found: ResolvedKey): pulumi.Output<string> {
         let keyId: pulumi.Input<string> = found.keyId;
         if (found.origin === "adopted") {
             const adopted = new aws.kms.Key(
                 `${prefix}-key`,
                 { description: found.description },
-                {
-                    parent: this,
-                    import: found.keyId,
-                    protect: true,
-                    retainOnDelete: true,
-                    ignoreChanges: ADOPTED_KEY_IGNORED,
-                },
+                { ...ADOPTED, parent: this, import: found.keyId, ignoreChanges: ADOPTED_KEY_IGNORED },
             );
             this.keys[found.id] = adopted;
             keyId = adopted.keyId;
@@ -235,7 +238,7 @@ export class SecretOwner extends pulumi.ComponentResource {
         new aws.kms.KeyPolicy(
             `${prefix}-key-policy`,
             { keyId, policy: JSON.stringify(found.policy) },
-            { parent: this, protect, retainOnDelete: true },
+            { ...ADOPTED, parent: this },
         );
         return pulumi.output(found.arn);
     }

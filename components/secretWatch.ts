@@ -2,9 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Account, OwnerStackConfig, WatchSettings, WatchSubscriber } from "../config/types";
 import { placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
+import { QUOTAS } from "../aws/limits";
 import {
     consumerWatchRules,
     globalEventsRegion,
+    legacyOwnerRuleCount,
     ownerRule,
     ownerWatchRules,
     ruleLogicalName,
@@ -217,19 +219,18 @@ export function ownerWatch(
     const placeholderSecret = (n: string) => placeholderSecretArn(partition, region, accountId, n);
     const placeholderKey = (id: string) => placeholderKeyArn(partition, region, accountId, keyIndex.get(id) ?? 0);
     // Placeholders have the real ARNs' length, so the planned rules split exactly as the real ones.
-    const planned = ownerWatchRules(input(placeholderSecret, placeholderKey), config.stack);
-    // Each rule is rebuilt from the ARNs it selects alone: its chunk fitted one rule with
-    // placeholders of the same length, so it fits one rule again, and the rule depends on those
+    const plannedInput = input(placeholderSecret, placeholderKey);
+    const planned = ownerWatchRules(plannedInput, config.stack);
+    upgradeNote(planned.length, legacyOwnerRuleCount(plannedInput), settings.rulesPerBus);
+    // Each rule is rebuilt from the ARNs it lists alone: its IDs fitted one rule with
+    // placeholders of the same length, so they fit one rule again, and the rule depends on those
     // secrets and keys only.
     const rules: Record<string, pulumi.Output<WatchRule>> = {};
     for (const p of planned) {
-        const secretRule = p.kind === "secrets" || p.kind === "reencrypt";
-        const secrets = new Set(p.secrets);
-        const keys = new Set(p.keys);
+        const kind = p.kind as OwnerRuleKind;
         rules[p.id] = pulumi
             .all([
-                // A key rule's pattern names keys only: it need not wait for the secrets.
-                pulumi.all(secretRule ? Object.fromEntries(p.secrets.map((n) => [n, arns.secretArnOf[n]])) : {}),
+                pulumi.all(Object.fromEntries(p.secrets.map((n) => [n, arns.secretArnOf[n]]))),
                 pulumi.all(Object.fromEntries(p.keys.map((k) => [k, arns.keyArnOf[k]]))),
             ])
             .apply(([secretArns, keyArns]) => {
@@ -237,18 +238,8 @@ export function ownerWatch(
                     (n) => secretArns[n] ?? placeholderSecret(n),
                     (k) => keyArns[k] ?? placeholderKey(k),
                 );
-                const n = Number(p.id.slice(p.kind.length + 1));
-                return ownerRule(
-                    p.kind as OwnerRuleKind,
-                    n,
-                    {
-                        ...real,
-                        // A key rule counts the secrets of its keys; a secret rule names its own.
-                        secrets: real.secrets.filter((s) => (secretRule ? secrets.has(s.name) : keys.has(s.keyId))),
-                        keys: real.keys.filter((k) => keys.has(k.id)),
-                    },
-                    config.stack,
-                );
+                // A key rule's alert counts the secrets of its keys by their key ids: no ARNs needed.
+                return ownerRule(kind, Number(p.id.slice(kind.length + 1)), real, p.ids, config.stack);
             });
     }
     const watch = new SecretWatch(
@@ -299,6 +290,20 @@ export function consumerWatch(
         { provider },
     );
     return outputsOf(watch, region, rules);
+}
+
+/**
+ * A one-line note when the first `pulumi up` after an upgrade from the watch of one rule per
+ * call (rules named `watch-<call>-<n>`) could pass the rules-per-bus quota: Pulumi creates this
+ * version's rules before it deletes those at the end of the update, so the bus briefly holds
+ * both. Only when that watch fitted the quota itself: otherwise it was never deployed with
+ * this config. docs/watch.md describes the two-step upgrade.
+ */
+function upgradeNote(rules: number, legacy: number, quota: number = QUOTAS.rulesPerBus.value): void {
+    if (legacy > quota || rules + legacy <= quota) return;
+    void pulumi.log.warn(
+        `secretshare:watch: if this stack was last deployed with the watch of one rule per call (rules named watch-<call>-<n>), upgrade in two steps (docs/watch.md, "Upgrading"): its first pulumi up would hold ${legacy} old and ${rules} new rules on the bus at once, ${rules + legacy}, over the quota of ${quota}.`,
+    );
 }
 
 function outputsOf(watch: SecretWatch, region: string, rules: readonly WatchRule[]): WatchOutputs {

@@ -96,10 +96,29 @@ export const accountName = z
     .string({ error: "expected a consumer account name of 1 to 64 characters of [A-Za-z0-9_.-]" })
     .regex(/^[\w.-]{1,64}$/, "expected a consumer account name of 1 to 64 characters of [A-Za-z0-9_.-]");
 
+/**
+ * `formerNames` of a consumer account: the names it had in config before a rename. Its
+ * consumer-side resources are named after it, and Pulumi aliases them to the former names, so
+ * that a rename replaces nothing (docs/operations.md, Lifecycle).
+ */
+export const formerNames = z
+    .array(accountName)
+    .min(1, "expected at least one former name, or leave formerNames out")
+    .optional();
+
 /** A consumer stack's own account: its name in the owner's `secretshare:consumers`, and credentials. */
 export const consumerSelf = z
-    .strictObject({ name: accountName, ...accountShape, region })
-    .superRefine(checkCredentials);
+    .strictObject({ name: accountName, ...accountShape, region, formerNames })
+    .superRefine(checkCredentials)
+    .superRefine((c, ctx) => {
+        if (c.formerNames?.includes(c.name)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["formerNames"],
+                message: `${c.name} is the current name, not a former one`,
+            });
+        }
+    });
 
 /** The Account that `parseConfig` returns, from validated settings and the region that applies. */
 export function account(

@@ -6,6 +6,7 @@ import { consumerWatchNameProblems, identityCaseProblems } from "./names";
 import { NAMESPACE, describe } from "./problems";
 import {
     principalFormProblems,
+    recoveryWindowProblems,
     protection as protectionSchema,
     secretPolicy as secretPolicySchema,
 } from "./protection";
@@ -91,6 +92,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             stack,
             ownerStack,
             consumer: account(consumer.name, consumer, consumer.region),
+            ...(consumer.formerNames && { formerNames: consumer.formerNames }),
             watch: consumerWatch,
         };
     }
@@ -121,6 +123,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     problems.push(...principalFormProblems(secretPolicy, readersById.values()));
     problems.push(...unusedReaders(readersById.keys(), used));
     problems.push(...perSecretAliasProblems(key, secrets));
+    problems.push(...recoveryWindowProblems(protection, secrets));
     problems.push(...unknownPasswords(passwordNames, names));
     problems.push(...identityCaseProblems(consumersRaw));
     if (stackMode === "all") {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NAMESPACE } from "./problems";
-import type { Reader } from "./types";
+import type { Reader, SecretSpec } from "./types";
 
 /**
  * `secretshare:protection` (what guards the key and secrets against deletion) and
@@ -41,4 +41,30 @@ export function principalFormProblems(settings: z.output<typeof secretPolicy>, r
             `${created.join(", ")} ${created.length === 1 ? "is" : "are"} created by this program after the owner's policies. ` +
             `Use principalForm: account-root (the default); principal-arn suits readers that exist outside this program (existing: true).`,
     ];
+}
+
+/**
+ * `recoveryWindowInDays: 0` deletes a secret at once, without a recovery window: nothing can
+ * bring it back. Without it, a deleted secret's name stays taken for its recovery window (7 to
+ * 30 days), so a stack torn down and rebuilt (a sandbox) cannot create it again until then.
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
+ * Accepted only where deletion is meant to happen: with protection off (protect and
+ * retainOnDelete both false).
+ */
+export function recoveryWindowProblems(
+    settings: z.output<typeof protection>,
+    secrets: readonly SecretSpec[],
+): string[] {
+    if (!settings.protect && !settings.retainOnDelete) return [];
+    const on = [settings.protect && "protect", settings.retainOnDelete && "retainOnDelete"]
+        .filter(Boolean)
+        .join(" and ");
+    return secrets
+        .filter((s) => !s.existing && s.recoveryWindowInDays === 0)
+        .map(
+            (s) =>
+                `${NAMESPACE}:secrets (${s.name}).recoveryWindowInDays = 0: deletes the secret at once, with no way to restore it, ` +
+                `and ${NAMESPACE}:protection has ${on} on; a window of 0 is for stacks that are torn down on purpose (a sandbox): ` +
+                `set protection.protect and protection.retainOnDelete to false, or give a window of 7 to 30 days.`,
+        );
 }

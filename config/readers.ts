@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { accountOfArn, identityArn } from "../aws/arn";
+import { LIMITS, sizeOf } from "../aws/limits";
 import { iamPathProblems } from "../aws/names";
-import { account, accountId, accountName, accountShape, checkCredentials } from "./accounts";
+import { KNOWN_SERVICES, roleTrustPolicy, SERVICE_TRUST } from "../policies/documents";
+import { account, accountId, accountName, accountShape, checkCredentials, formerNames } from "./accounts";
 import { show } from "./errors";
 import { NAMESPACE } from "./problems";
 import type { Account, ConsumerAccount, Reader } from "./types";
@@ -11,6 +13,8 @@ import type { Account, ConsumerAccount, Reader } from "./types";
  * and roles that read secrets (`readers`, with `assumedBy` for a role this program creates, and
  * `externalAccounts` for the accounts outside the share that `assumedBy` may name).
  */
+
+const SERVICE_FORM = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/;
 
 // IAM user and role names: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
 const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -47,7 +51,12 @@ export const reader = z
                     .regex(
                         /^([a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com|arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+)$/,
                         "expected a service principal such as ecs-tasks.amazonaws.com, or an exact IAM role or user ARN (no wildcards)",
-                    ),
+                    )
+                    // IAM refuses a service principal it does not know, and each service needs
+                    // its own actions in the trust policy (policies/documents.ts, SERVICE_TRUST).
+                    .refine((p) => !SERVICE_FORM.test(p) || Object.hasOwn(SERVICE_TRUST, p), {
+                        message: `not a service principal this program knows the trust needs of; expected one of ${KNOWN_SERVICES.join(", ")}, or an exact IAM role or user ARN`,
+                    }),
             )
             .min(1, "expected at least one principal, or leave assumedBy out")
             .optional(),
@@ -81,9 +90,25 @@ export const reader = z
         }
     });
 
+const TRUST_LENGTH = LIMITS.trustPolicy;
+const TRUST_LENGTH_FORM =
+    `expected a whole number of characters from ${TRUST_LENGTH.size.toLocaleString("en-US")} to ${TRUST_LENGTH.raisedMax.toLocaleString("en-US")}: ` +
+    `this account's IAM quota "Role trust policy length" (Service Quotas), once AWS has raised it above the default ${TRUST_LENGTH.size.toLocaleString("en-US")}`;
+
 /** A consumer account in the owner's config: where it is and which of its identities read. */
 export const consumerAccount = z
-    .strictObject({ ...accountShape, readers: z.array(reader).min(1, "expected at least one reader") })
+    .strictObject({
+        ...accountShape,
+        readers: z.array(reader).min(1, "expected at least one reader"),
+        formerNames,
+        /** The raised IAM quota on a role trust policy's length in this account, if AWS raised it. */
+        roleTrustPolicyLength: z
+            .number({ error: TRUST_LENGTH_FORM })
+            .int(TRUST_LENGTH_FORM)
+            .min(TRUST_LENGTH.size, TRUST_LENGTH_FORM)
+            .max(TRUST_LENGTH.raisedMax, TRUST_LENGTH_FORM)
+            .optional(),
+    })
     .superRefine(checkCredentials);
 
 /** `secretshare:consumers`: consumer accounts by name. */
@@ -136,6 +161,15 @@ export function consumerAccounts(
                 return;
             }
             problems.push(...trustProblems(r, `${where}.readers[${i}]`, inside));
+            if (kind === "role" && !r.existing && r.assumedBy) {
+                problems.push(
+                    ...trustSizeProblems(owner.partition, c.accountId, idName, r.assumedBy, {
+                        where: `${where}.readers[${i}].assumedBy`,
+                        setting: `${where}.roleTrustPolicyLength`,
+                        stated: c.roleTrustPolicyLength,
+                    }),
+                );
+            }
             const reader: Reader = {
                 id,
                 account: name,
@@ -151,7 +185,17 @@ export function consumerAccounts(
             readersById.set(id, reader);
             readers.push(reader);
         });
-        consumers[name] = { account: acct, readers: readers.sort((a, b) => a.id.localeCompare(b.id)) };
+        (c.formerNames ?? []).forEach((former, j) => {
+            if (former === name || raw[former])
+                problems.push(
+                    `${where}.formerNames[${j}] = ${show(former)}: ${former === name ? "this is its current name" : "another consumer has this name now"}; list only names this account had before`,
+                );
+        });
+        consumers[name] = {
+            account: acct,
+            readers: readers.sort((a, b) => a.id.localeCompare(b.id)),
+            ...(c.formerNames && { formerNames: c.formerNames }),
+        };
     }
     return { consumers, readersById };
 }
@@ -195,6 +239,56 @@ function trustProblems(
         }
     });
     return problems;
+}
+
+/**
+ * The trust policy of a role created here is decided by config alone (roleTrustPolicy is pure):
+ * one over IAM's role trust policy length would fail CreateRole in the consumer account after
+ * the owner's resources were created, so it is refused here. IAM does not count whitespace.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+function trustSizeProblems(
+    partition: string,
+    accountId: string,
+    role: string,
+    assumedBy: readonly string[],
+    at: { where: string; setting: string; stated: number | undefined },
+): string[] {
+    const size = sizeOf(roleTrustPolicy(partition, accountId, [...new Set(assumedBy)].sort()), "trustPolicy");
+    const max = at.stated ?? TRUST_LENGTH.size;
+    if (size <= max) return [];
+    const num = (n: number) => n.toLocaleString("en-US");
+    const quota =
+        at.stated === undefined
+            ? `the ${num(max)} IAM allows by default (${TRUST_LENGTH.what} length)`
+            : `the ${num(max)} of ${at.setting}`;
+    const raise =
+        max < TRUST_LENGTH.raisedMax
+            ? `, or have AWS raise the quota "Role trust policy length" of account ${accountId} (up to ${num(TRUST_LENGTH.raisedMax)}) and set ${at.setting} to it`
+            : "";
+    return [
+        `${at.where} = ${show(assumedBy)}: the trust policy of role ${role} would be ${num(size)} characters (whitespace not counted), ` +
+            `over ${quota}; name fewer principals (e.g. one role that the workloads assume in turn)${raise}`,
+    ];
+}
+
+/**
+ * `secretshare:consumers.<account>.roleTrustPolicyLength` of each consumer account, by account
+ * ID, as a stack file holds `secretshare:consumers` (JSON text): what the plan's check of the
+ * registered trust policies allows. Anything unreadable is left to the program's config check.
+ */
+export function roleTrustPolicyLengthsOf(consumersConfig: string | undefined): Map<string, number> {
+    const out = new Map<string, number>();
+    try {
+        const raw = JSON.parse(consumersConfig ?? "null") as Record<string, unknown> | null;
+        for (const c of Object.values(raw ?? {})) {
+            const { accountId, roleTrustPolicyLength: n } = (c ?? {}) as Record<string, unknown>;
+            if (typeof accountId === "string" && typeof n === "number") out.set(accountId, n);
+        }
+    } catch {
+        // not JSON: the program's config check names it
+    }
+    return out;
 }
 
 /** A problem line for each declared reader that no secret lists (`used`: the reader ids secrets name). */

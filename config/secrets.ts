@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SECRET_ARN_FORM, parseSecretArn } from "../aws/arn";
+import { policyMetacharacters } from "../aws/names";
 import { sameAccountAndRegion } from "./accounts";
 import { show } from "./errors";
 import { NAMESPACE } from "./problems";
@@ -27,6 +28,10 @@ export const secretName = z.string().superRefine((s, ctx) => {
 });
 
 /** A secret this program creates: its name, the username stored with the password, and who reads it. */
+// https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
+const RECOVERY_FORM =
+    "expected 0 (deleted at once, without recovery: only with protection off) or a whole number of days from 7 to 30";
+
 export const secret = z.strictObject({
     name: secretName,
     /** `existing: false` is the default: the program creates the secret. */
@@ -39,11 +44,11 @@ export const secret = z.strictObject({
         .min(16, "expected a whole number of characters from 16 to 4096")
         .max(4096, "expected a whole number of characters from 16 to 4096")
         .default(32),
+    /** 0: deleted at once, without recovery; only with protection off (config/protection.ts). */
     recoveryWindowInDays: z
-        .number({ error: "expected a whole number of days from 7 to 30" })
-        .int("expected a whole number of days from 7 to 30")
-        .min(7, "expected a whole number of days from 7 to 30")
-        .max(30, "expected a whole number of days from 7 to 30")
+        .number({ error: RECOVERY_FORM })
+        .int(RECOVERY_FORM)
+        .refine((d) => d === 0 || (d >= 7 && d <= 30), RECOVERY_FORM)
         .default(30),
     readers: z.array(readerId).min(1, "expected at least one reader: a secret nobody reads needs no sharing"),
     /** Change this value to generate a new password (the old one becomes AWSPREVIOUS). */
@@ -51,6 +56,16 @@ export const secret = z.strictObject({
 });
 
 const existingSecretArn = z.string({ error: SECRET_ARN_FORM }).transform((v, ctx) => {
+    // A secret ARN names one secret: a "*" or "?" here would read as a wildcard in the policies
+    // that name it, whatever else is wrong with it, so that is what the message says.
+    const meta = policyMetacharacters(v);
+    if (meta.length) {
+        ctx.addIssue({
+            code: "custom",
+            message: `has ${meta.join(" and ")}, which a secret ARN cannot hold; ${SECRET_ARN_FORM} (one exact secret)`,
+        });
+        return z.NEVER;
+    }
     const arn = parseSecretArn(v);
     if ("error" in arn) {
         ctx.addIssue({ code: "custom", message: arn.error });

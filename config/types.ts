@@ -105,6 +105,8 @@ export interface Protection {
 export interface ConsumerAccount {
     readonly account: Account;
     readonly readers: readonly Reader[];
+    /** Names the account had in config before a rename: its consumer-side resources are aliased to them. */
+    readonly formerNames?: readonly string[];
 }
 
 export interface OwnerConfig {
@@ -130,6 +132,8 @@ export interface ConsumerStackConfig {
     readonly mode: "consumer";
     readonly stack: string;
     readonly consumer: Account;
+    /** Names the account had before a rename (`secretshare:consumer.formerNames`): its resources are aliased to them. */
+    readonly formerNames?: readonly string[];
     readonly ownerStack: string;
     /** `secretshare:watch` of a consumer stack: only `consumerSide`, subscribers and `rulesPerBus` apply. */
     readonly watch?: WatchSettings;

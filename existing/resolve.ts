@@ -140,18 +140,30 @@ export function keyProblem(key: {
     readonly keyState: string;
     readonly keyUsage?: string;
     readonly keySpec?: string;
+    readonly deletionDate?: string;
 }): string | undefined {
     if (key.keyManager === "AWS") {
         return `${key.ref} (${key.arn}) is an AWS managed key: its key policy cannot be changed, and secrets encrypted with it cannot be read from another account; name a customer managed key`;
     }
+    // A key pending deletion or disabled cannot encrypt or decrypt: Secrets Manager could not
+    // use it, and the readers' Decrypt would fail. Cancelling a deletion leaves the key Disabled.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+    if (key.keyState === "PendingDeletion") {
+        const when = key.deletionDate ? ` on ${key.deletionDate.slice(0, 10)}` : "";
+        return (
+            `${key.ref} (${key.arn}) is scheduled for deletion${when}: KMS refuses every use of it until then, and deletes it for good after. ` +
+            `If it must stay, cancel the deletion (aws kms cancel-key-deletion --key-id ${key.arn}), which leaves it disabled, ` +
+            `enable it (aws kms enable-key --key-id ${key.arn}), then run again; otherwise name another key`
+        );
+    }
+    if (key.keyState === "Disabled") {
+        return (
+            `${key.ref} (${key.arn}) is disabled: Secrets Manager could not encrypt with it and readers could not decrypt. ` +
+            `Enable it (aws kms enable-key --key-id ${key.arn}), then run again; or name another key`
+        );
+    }
     if (key.keyState !== "Enabled") {
-        const what =
-            key.keyState === "PendingDeletion"
-                ? "it is scheduled for deletion: cancel the deletion (aws kms cancel-key-deletion), enable it, then run again"
-                : key.keyState === "Disabled"
-                  ? "it is disabled, so readers could not decrypt: enable it (aws kms enable-key), then run again"
-                  : "only an Enabled key can be shared";
-        return `${key.ref} (${key.arn}) is in state ${key.keyState}: ${what}`;
+        return `${key.ref} (${key.arn}) is in state ${key.keyState}: only an Enabled key can be shared; run again once it is Enabled, or name another key`;
     }
     if (key.keyUsage && key.keyUsage !== "ENCRYPT_DECRYPT") {
         return `${key.ref} (${key.arn}) has key usage ${key.keyUsage}; Secrets Manager needs a symmetric ENCRYPT_DECRYPT key`;
@@ -177,6 +189,8 @@ export interface KeyFacts {
     readonly keyUsage?: string;
     readonly keySpec?: string;
     readonly description: string;
+    /** When a key pending deletion goes (DescribeKey's DeletionDate). */
+    readonly deletionDate?: string;
     /** The stored key policy text (undefined when it was not read, e.g. an AWS managed key). */
     readonly policy?: string;
 }

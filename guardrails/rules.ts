@@ -27,8 +27,13 @@ export const TYPES = {
 /** A resource's inputs. */
 export type Props = Readonly<Record<string, unknown>>;
 
+/** The resource options a check may look at (the engine sends them to the pack). */
+export interface CheckOptions {
+    readonly ignoreChanges?: readonly string[];
+}
+
 /** A rule's check: one message per violation, none when the resource complies. */
-export type Check = (props: Props, name: string) => string[];
+export type Check = (props: Props, name: string, opts?: CheckOptions) => string[];
 
 // ---------------------------------------------------------------------------------------------
 // Policy documents
@@ -211,12 +216,33 @@ export const checkKeyPolicyPrincipals: Check = (props, name) => {
 // ---------------------------------------------------------------------------------------------
 // 4. KMS keys rotate.
 
-export const checkKeyRotation: Check = (props, name) => {
+/**
+ * Whether the stack decides the key's rotation: an adopted key has `enableKeyRotation` among its
+ * `ignoreChanges` (components/secretOwner.ts), and the engine hands the pack its live value. The
+ * pack cannot see the `import` option (not among the options the engine sends it).
+ * https://github.com/pulumi/pulumi/blob/master/pkg/resource/deploy/step_generator.go
+ */
+const decidesRotation = (opts?: CheckOptions) => !(opts?.ignoreChanges ?? []).includes("enableKeyRotation");
+const rotationValue = (rotation: unknown) => (rotation === undefined ? "nothing" : JSON.stringify(rotation));
+
+/** Mandatory: a key whose rotation the stack decides rotates. */
+export const checkKeyRotation: Check = (props, name, opts) => {
     const rotation = props.enableKeyRotation;
-    if (rotation === true) return [];
+    if (rotation === true || !decidesRotation(opts)) return [];
     return [
-        `KMS key ${name} sets enableKeyRotation to ${rotation === undefined ? "nothing" : JSON.stringify(rotation)}: ` +
+        `KMS key ${name} sets enableKeyRotation to ${rotationValue(rotation)}: ` +
             "set enableKeyRotation: true (KMS then rotates the key material yearly; secrets stay readable)",
+    ];
+};
+
+/** Advisory: an adopted key (rotation left as it is in AWS) that does not rotate. */
+export const checkAdoptedKeyRotation: Check = (props, name, opts) => {
+    const rotation = props.enableKeyRotation;
+    if (rotation === true || decidesRotation(opts)) return [];
+    return [
+        `KMS key ${name} is adopted with its rotation left as it is in AWS, and enableKeyRotation is ${rotationValue(rotation)}: ` +
+            "this stack does not change it; turn rotation on outside the stack (aws kms enable-key-rotation --key-id <key id>), " +
+            "which this warning then stops reporting",
     ];
 };
 
@@ -310,7 +336,7 @@ export function validateTypes(checks: Readonly<Record<string, Check>>): Resource
     return (args, reportViolation) => {
         const check = checks[args.type];
         if (!check) return args.notApplicable(`applies to ${Object.keys(checks).join(", ")}`);
-        for (const message of check(args.props, args.name)) reportViolation(message);
+        for (const message of check(args.props, args.name, args.opts)) reportViolation(message);
     };
 }
 
@@ -345,10 +371,19 @@ export const POLICIES: ResourceValidationPolicy[] = [
     },
     {
         name: "kms-key-rotation",
-        description: "Every KMS key rotates its key material (enableKeyRotation: true).",
+        description:
+            "Every KMS key whose rotation the stack decides rotates its key material (enableKeyRotation: true); adopted keys are the next policy's.",
         enforcementLevel: "mandatory",
         severity: "medium",
         validateResource: validateTypes({ [TYPES.key]: checkKeyRotation }),
+    },
+    {
+        name: "kms-key-rotation-adopted",
+        description:
+            "An adopted KMS key (enableKeyRotation ignored: left as it is in AWS) that does not rotate is reported, without failing the run.",
+        enforcementLevel: "advisory",
+        severity: "low",
+        validateResource: validateTypes({ [TYPES.key]: checkAdoptedKeyRotation }),
     },
     {
         name: "identity-policy-exact-arns",

@@ -12,7 +12,7 @@ import { accessMatrix } from "./proof";
  * 3: an internal error (a bug: message and stack trace).
  */
 
-export const USAGE = `usage: npm start -- [--stack NAME]... [--json | --markdown] [--dir DIR]
+export const USAGE = `usage: npm start -- [--stack NAME]... [--json | --markdown] [--dir DIR] [--preview]
 
 Plans the stacks of a secretshare project offline (Pulumi mock runtime, no AWS, no Pulumi
 engine) and proves with an IAM policy simulator who can read each secret.
@@ -22,6 +22,9 @@ engine) and proves with an IAM policy simulator who can read each secret.
   --json         one JSON document on stdout (schema in docs/plan.md)
   --markdown     Markdown, for a pull request comment or a CI job summary
   --dir DIR      the project directory (default: the current directory)
+  --preview      each stack as its first \`pulumi preview\` sees it: what it creates has
+                 unknown IDs and outputs ([unknown]); a check that uses an unknown value
+                 is not proven in preview (and fails nothing)
   -h, --help     this text
 
 Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error.
@@ -40,6 +43,7 @@ export interface Args {
     readonly format: Format;
     readonly stacks: string[];
     readonly dir?: string;
+    readonly preview?: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -48,6 +52,7 @@ export function parseArgs(argv: readonly string[]): Args {
         dir: { type: "string" },
         json: { type: "boolean" },
         markdown: { type: "boolean" },
+        preview: { type: "boolean" },
         help: { type: "boolean", short: "h" },
     });
     if (values.json && values.markdown) throw new UsageError("--json and --markdown cannot be combined");
@@ -56,6 +61,7 @@ export function parseArgs(argv: readonly string[]): Args {
         help: values.help ?? false,
         format,
         stacks: values.stack ?? [],
+        ...(values.preview && { preview: true }),
         ...(values.dir !== undefined && { dir: values.dir }),
     };
 }
@@ -102,7 +108,12 @@ export async function main(
         lap = now;
     };
     try {
-        const planned = await plan({ dir: args.dir ?? io.cwd, stacks: args.stacks, ...extra });
+        const planned = await plan({
+            dir: args.dir ?? io.cwd,
+            stacks: args.stacks,
+            preview: args.preview ?? false,
+            ...extra,
+        });
         await settle();
         if (strays.length) return programFailed(strays, io);
         phase("stacks");

@@ -15,8 +15,10 @@ export interface ExistingKeyFixture {
     readonly aliases?: readonly string[];
     /** "CUSTOMER" (default) or "AWS". */
     readonly keyManager?: string;
-    /** "Enabled" by default. */
+    /** "Enabled" by default; "PendingDeletion" (with `deletionDate`), "Disabled", ... */
     readonly keyState?: string;
+    /** When a key pending deletion goes (ISO 8601), as DescribeKey gives it. */
+    readonly deletionDate?: string;
     readonly keyUsage?: string;
     readonly keySpec?: string;
     readonly description?: string;
@@ -32,6 +34,8 @@ export interface ExistingSecretFixture {
     readonly description?: string;
     /** The stored resource policy (object or text); absent: none. */
     readonly policy?: unknown;
+    /** Its tags, as DescribeSecret gives them. */
+    readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface ExistingWorld {
@@ -43,6 +47,10 @@ export interface ExistingWorld {
      */
     readonly identities?: readonly string[];
     readonly missingIdentities?: readonly string[];
+    /** True: only the identities listed in `identities` exist (a world that holds every one). */
+    readonly onlyListedIdentities?: boolean;
+    /** Tags of existing users and roles, by identity ARN (as iam:GetUser / iam:GetRole give them). */
+    readonly identityTags?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     /** What existing users and roles already hold; an identity not listed holds nothing. */
     readonly identityPolicies?: readonly ExistingIdentityPolicies[];
 }
@@ -64,17 +72,23 @@ export function describeIdentity(
     account: string,
     partition: string,
 ): Record<string, unknown> {
-    if (world.missingIdentities?.includes(`${kind}/${name}`)) {
+    // IAM finds a user or role by name without regard to case, and answers with its real name.
+    const listed = world.identities?.find(
+        (a) =>
+            a.split(":")[4] === account &&
+            a.toLowerCase().endsWith(`/${name.toLowerCase()}`) &&
+            a.includes(`:${kind}/`),
+    );
+    if (world.missingIdentities?.includes(`${kind}/${name}`) || (world.onlyListedIdentities && !listed)) {
         throw awsError(`NoSuchEntity: The ${kind} with name ${name} cannot be found.`);
     }
-    const arn =
-        world.identities?.find(
-            (a) => a.split(":")[4] === account && a.endsWith(`/${name}`) && a.includes(`:${kind}/`),
-        ) ?? `arn:${partition}:iam::${account}:${kind}/${name}`;
+    const arn = listed ?? `arn:${partition}:iam::${account}:${kind}/${name}`;
     const path = arn.slice(arn.indexOf(`:${kind}/`) + kind.length + 1, arn.length - name.length);
+    const tags = { ...world.identityTags?.[arn] };
+    const real = arn.slice(arn.length - name.length);
     return kind === "user"
-        ? { arn, userName: name, path, userId: "AIDAEXISTING", id: name }
-        : { arn, name, path, uniqueId: "AROAEXISTING", id: name };
+        ? { arn, userName: real, path, userId: "AIDAEXISTING", id: real, tags }
+        : { arn, name: real, path, uniqueId: "AROAEXISTING", id: real, tags };
 }
 
 /**
@@ -261,16 +275,38 @@ export function describeKey(
         keyUsage: key.keyUsage ?? "ENCRYPT_DECRYPT",
         keySpec: key.keySpec ?? "SYMMETRIC_DEFAULT",
         customerMasterKeySpec: key.keySpec ?? "SYMMETRIC_DEFAULT",
+        deletionDate: key.deletionDate ?? "",
         origin: "AWS_KMS",
         multiRegion: id(key).startsWith("mrk-"),
         region,
     };
 }
 
-/** The stored key policy text of a key ID, or undefined when no such key is in the world. */
+/**
+ * The stored key policy text of a key ID, or undefined when the provider's read finds no key: none
+ * in the world, or one pending deletion, which the provider's key read treats as gone
+ * (findKeyByID in https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/kms/key.go).
+ */
 export function keyPolicyText(world: ExistingWorld, keyId: string): string | undefined {
     const key = (world.keys ?? []).find((k) => k.arn.endsWith(`:key/${keyId}`) || k.arn === keyId);
-    return key ? text(key.policy) : undefined;
+    return key && key.keyState !== "PendingDeletion" ? text(key.policy) : undefined;
+}
+
+/** Answers aws:kms/getAlias (ListAliases, as the provider's data source does) in one account and region. */
+export function describeAlias(
+    world: ExistingWorld,
+    name: string,
+    account: string,
+    region: string,
+    partition: string,
+): Record<string, unknown> {
+    const key = (world.keys ?? []).find((k) => {
+        const f = fields(k.arn);
+        return f.account === account && f.region === region && (k.aliases ?? []).includes(name);
+    });
+    if (!key) throw awsError(`reading KMS Alias (${name}): couldn't find resource`);
+    const arn = `arn:${partition}:kms:${region}:${account}:${name}`;
+    return { arn, id: arn, name, targetKeyArn: key.arn, targetKeyId: key.arn.slice(key.arn.indexOf(":key/") + 5) };
 }
 
 /** Answers DescribeSecret + GetResourcePolicy (aws:secretsmanager/getSecret) in one account and region. */
@@ -301,7 +337,7 @@ export function describeSecret(
         description: secret.description ?? "",
         kmsKeyId: secret.kmsKeyId ?? "",
         policy: secret.policy === undefined ? "" : text(secret.policy),
-        tags: {},
+        tags: { ...secret.tags },
         region,
     };
 }

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { partitionOf } from "../aws/arn";
 import {
     EXAMPLE_WORLD,
+    describeAlias,
     describeIdentity,
     describeKey,
     describeSecret,
@@ -94,12 +95,28 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     constructor(
         private readonly stacks: KnownStacks = {},
         public readonly world: ExistingWorld = EXAMPLE_WORLD,
+        /**
+         * `preview`: answer as a first `pulumi preview` does (setMocks with preview = true). A
+         * created resource or provider gets no ID and only its inputs back, so every computed
+         * output (ARN, key ID...) is unknown; reads, imports and invokes still answer, because
+         * the engine performs them in preview too. The engine gives a provider created in
+         * preview the unknown ID (Registry.Create in
+         * https://github.com/pulumi/pulumi/blob/master/pkg/resource/deploy/providers/registry.go).
+         */
+        public readonly options: { readonly preview?: boolean } = {},
     ) {}
 
     /** The provider a resource was registered with; `provider` is "<urn>::<id>". */
     private providerOf(ref: string | undefined): ProviderInfo | undefined {
         if (!ref) return undefined;
-        return this.providers.get(ref.split("::").pop() as string);
+        const parts = ref.split("::");
+        const found = this.providers.get(parts.pop() as string);
+        if (found || !this.options.preview) return found;
+        // In preview the ID part is unknown: the provider is the one of the URN's name.
+        const name = parts.pop();
+        const named = [...this.providers.values()].filter((p) => p.name === name);
+        if (named.length > 1) throw new Error(`two providers are named ${named[0].name}: ${ref} is ambiguous`);
+        return named[0];
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -116,7 +133,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 region: typeof inputs.region === "string" ? inputs.region : undefined,
                 inputs,
             });
-            return { id, state: inputs };
+            return { id: this.options.preview ? "" : id, state: inputs };
         }
         if (args.type === "pulumi:pulumi:StackReference") {
             const name = String(inputs.name);
@@ -245,7 +262,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 break;
             }
             case "aws:cloudwatch/eventTarget:EventTarget": {
-                const targetId = str("targetId") ?? `${args.name}-${hex(basis, 7)}`;
+                // Not autonamed by Pulumi: the Terraform provider's unique ID (aws/names.ts).
+                const targetId = str("targetId") ?? `terraform-${hex(basis, 26)}`;
                 id = `default/${String(inputs.rule)}/${targetId}`;
                 state = { ...inputs, targetId, eventBusName: "default" };
                 break;
@@ -260,6 +278,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     state.arn = `arn:${partition}:${args.type.split(":")[1].split("/")[0]}:${region}:${account}:${args.name}`;
                 }
         }
+        // Created in preview (an import has an ID and is read): no ID, computed outputs unknown.
+        if (this.options.preview && !args.id) [id, state] = ["", { ...inputs }];
         this.resources.push({
             type: args.type,
             name: args.name,
@@ -311,6 +331,16 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     provider?.accountId ?? "000000000000",
                     region,
                     partition,
+                );
+            }
+            case "aws:kms/getAlias:getAlias": {
+                const region = provider?.region ?? "us-east-1";
+                return describeAlias(
+                    this.world,
+                    String((args.inputs as { name?: string }).name),
+                    provider?.accountId ?? "000000000000",
+                    region,
+                    partitionOf(region),
                 );
             }
             case "aws:secretsmanager/getSecret:getSecret":

@@ -1,10 +1,12 @@
 import { originsOf, type Origin } from "./origins";
 import type { KnownStacks, RegisteredResource } from "./mocks";
 import { preflight } from "./preflight";
-import { runStack } from "./runtime";
+import { runStack, type StackRun } from "./runtime";
 import { EXAMPLE_WORLD } from "./existingWorld";
 import { withPlannedPolicies } from "./identityWorld";
+import { maskUnknownArns, previewUnknowns } from "./proof/preview";
 import { rulesPerBusOf } from "../config/watch";
+import { roleTrustPolicyLengthsOf } from "../config/readers";
 import { PlanError } from "../common/errors";
 import { listStacks, readProject, readStackFile, type StackFile } from "./stackFiles";
 
@@ -17,6 +19,11 @@ import { listStacks, readProject, readStackFile, type StackFile } from "./stackF
  * Stack references are matched on project and stack name: the organization part of
  * `secretshare:ownerStack` (`<org>/<project>/<stack>`) is accepted as written, because a stack
  * file does not say which organization it will be deployed in.
+ *
+ * With `preview`, each stack runs a second time as its first `pulumi preview` sees it (what it
+ * creates has unknown IDs and outputs), in the same world and with the same StackReference
+ * exports as its run as a first `up`: a consumer's preview needs its owner deployed, so it is
+ * previewed against the exports the owner's first `up` leaves (docs/plan.md).
  */
 
 export interface PlanOptions {
@@ -29,6 +36,8 @@ export interface PlanOptions {
      * The mutation tests use it to weaken a document as if the program had registered it so.
      */
     readonly mutate?: (stack: string, resources: RegisteredResource[]) => RegisteredResource[];
+    /** As a first `pulumi preview` would see each stack (`npm start -- --preview`). */
+    readonly preview?: boolean;
 }
 
 export interface PlannedStack {
@@ -61,6 +70,13 @@ export interface Plan {
     /** In the order they ran. */
     readonly stacks: readonly PlannedStack[];
     readonly unplanned: readonly UnplannedStack[];
+    /**
+     * Set for a preview plan: `stacks` are then the stacks as their first `pulumi preview` sees
+     * them (unknown values as "[unknown]"), and `up` the same stacks, in the same order, as their
+     * first `up` leaves them. The access checks are built from `up`; a check that uses a value
+     * the preview does not know is not proven in preview (plan/proof/checks.ts).
+     */
+    readonly preview?: { readonly up: readonly PlannedStack[] };
 }
 
 /** `<org>/<project>/<stack>`, as the config schema requires for `secretshare:ownerStack`. */
@@ -108,6 +124,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
 
     const order = dependencyOrder(wanted, reads);
     const planned = new Map<string, PlannedStack>();
+    const previewed = new Map<string, PlannedStack>();
     // Each stack runs in the world the stacks planned before it leave behind (their identity
     // policies), so stacks writing on one existing identity are checked against its quotas together.
     let world = EXAMPLE_WORLD;
@@ -116,37 +133,50 @@ export async function plan(options: PlanOptions): Promise<Plan> {
         const ref = reads.get(stack);
         const stacks: KnownStacks = {};
         if (ref) stacks[ref.name] = (planned.get(ref.stack) as PlannedStack).outputs;
-        const run = await runStack({
-            project: project.name,
-            stack,
-            config: file.config,
-            secretKeys: file.secretKeys,
-            stacks,
-            world,
-        });
+        const args = { project: project.name, stack, config: file.config, secretKeys: file.secretKeys, stacks, world };
+        const run = await runStack(args);
+        // Same world and same references: only the unknowns differ.
+        const preview = options.preview ? await runStack({ ...args, preview: true }) : undefined;
         world = withPlannedPolicies(
             world,
             run.resources.map((r) => ({ type: r.type, inputs: r.inputs, accountId: r.provider?.accountId })),
         );
         const registered = [...run.resources];
+        // From the run as a first `up`: in preview, a policy on a secret created in the same
+        // stack names it by an unknown ARN, which alone would not tell created from policy-only.
         const origins = originsOf(registered, run.options);
-        planned.set(stack, {
+        const base = {
             name: stack,
             file: file.file,
             ...(file.config["secretshare:mode"] !== undefined && { mode: file.config["secretshare:mode"] }),
             ...(ref && { reference: ref }),
             placeholders: file.placeholders,
-            resources: options.mutate ? options.mutate(stack, registered) : registered,
             origins,
+        };
+        planned.set(stack, {
+            ...base,
+            resources: options.mutate ? options.mutate(stack, registered) : registered,
             outputs: run.outputs,
         });
+        if (preview) {
+            sameResources(stack, run, preview);
+            previewed.set(stack, { ...base, resources: [...preview.resources], outputs: preview.outputs });
+        }
     }
 
     // Every name, size and quota that AWS or Pulumi would refuse at deploy, across all the
     // planned stacks, before the access matrix is computed: a PreflightError (exit 2).
     preflight(
         order.map((s) => planned.get(s) as PlannedStack),
-        { rulesPerBus: (s) => rulesPerBusOf(files.get(s)?.config["secretshare:watch"]) },
+        {
+            rulesPerBus: (s) => rulesPerBusOf(files.get(s)?.config["secretshare:watch"]),
+            roleTrustPolicyLength: (accountId) => {
+                const stated = [...files.values()].map(
+                    (f) => roleTrustPolicyLengthsOf(f.config["secretshare:consumers"]).get(accountId) ?? 0,
+                );
+                return Math.max(0, ...stated) || undefined;
+            },
+        },
     );
 
     const unplanned = all
@@ -160,12 +190,39 @@ export async function plan(options: PlanOptions): Promise<Plan> {
                 ...consumerAccountOf(file),
             };
         });
+    const up = order.map((s) => planned.get(s) as PlannedStack);
+    let stacks = up;
+    if (options.preview) {
+        const seen = order.map((s) => previewed.get(s) as PlannedStack);
+        // A consumer ran against its owner's exports as known after the owner's first `up`:
+        // what the owner's first preview does not know is shown unknown here too.
+        const unknowns = previewUnknowns(up, seen);
+        stacks = seen.map((s) => (s.reference ? maskUnknownArns(s, unknowns) : s));
+    }
     return {
         project: project.name,
         dir: options.dir,
-        stacks: order.map((s) => planned.get(s) as PlannedStack),
+        stacks,
         unplanned,
+        ...(options.preview && { preview: { up } }),
     };
+}
+
+/**
+ * A preview shows what `up` will do only if the program registers the same resources in both:
+ * a resource registered inside an `apply` would be missing from the preview.
+ */
+export function sameResources(stack: string, up: StackRun, preview: StackRun): void {
+    const keys = (run: StackRun) => new Set(run.resources.map((r) => `${r.type}::${r.name}`));
+    const [a, b] = [keys(up), keys(preview)];
+    const onlyUp = [...a].filter((k) => !b.has(k));
+    const onlyPreview = [...b].filter((k) => !a.has(k));
+    if (onlyUp.length || onlyPreview.length) {
+        throw new PlanError(
+            `stack "${stack}" registers different resources in preview than in up, so its preview would not show what ` +
+                `up does: ${[...onlyUp.map((k) => `only in up: ${k}`), ...onlyPreview.map((k) => `only in preview: ${k}`)].join("; ")}`,
+        );
+    }
 }
 
 function consumerAccountOf(file: StackFile): { consumerAccountId?: string } {

@@ -2,12 +2,14 @@ import { LIMITS, QUOTAS, textSize, type LimitName } from "../aws/limits";
 import { iamPathProblems, nameProblem, nameRuleOf, physicalName, type NameRule } from "../aws/names";
 import { PreflightError } from "../common/errors";
 import type { RegisteredResource } from "./mocks";
+import { publicSecretPolicyProblems } from "./publicPolicy";
 
 /**
  * The plan's check of every registered resource of every planned stack against the catalogue
  * of AWS limits and name rules (aws/limits.ts, aws/names.ts), across stacks where AWS counts
  * across stacks: names unique per account (IAM, without regard to case) or per account and
- * Region (KMS aliases, secrets), rules per event bus, policies per identity. Anything that
+ * Region (KMS aliases, secrets), rules per event bus, policies per identity; and a secret policy
+ * that Secrets Manager would refuse as public (./publicPolicy.ts). Anything that
  * AWS or Pulumi would refuse at deploy is a PreflightError (exit 2), one line per problem:
  * the limit, the value reached, the resource, and what to change.
  */
@@ -20,6 +22,8 @@ export interface PreflightStack {
 export interface PreflightOptions {
     /** `secretshare:watch.rulesPerBus` of a stack, when its config sets it. */
     readonly rulesPerBus?: (stack: string) => number | undefined;
+    /** `secretshare:consumers.<account>.roleTrustPolicyLength` for an account ID, when a config sets it. */
+    readonly roleTrustPolicyLength?: (accountId: string) => number | undefined;
 }
 
 /** The largest values reached, whether or not they are over: what the benchmark reports. */
@@ -66,11 +70,12 @@ export function preflightFindings(
     problems.push(...names(all));
     problems.push(...uniqueness(all));
     problems.push(...onePolicyPerTarget(all));
-    const docs = documents(all);
+    const docs = documents(all, options);
     problems.push(...docs.problems);
     const rules = rulesPerBus(all, options);
     problems.push(...rules.problems);
     problems.push(...perIdentity(all));
+    problems.push(...publicSecretPolicyProblems(all, where));
     return {
         problems,
         measures: {
@@ -244,7 +249,7 @@ const DOCUMENTS: readonly { type: string; input: string; limit: LimitName; fix: 
         type: "aws:iam/role:Role",
         input: "assumeRolePolicy",
         limit: "trustPolicy",
-        fix: "name fewer principals in the reader's assumedBy",
+        fix: "name fewer principals in the reader's assumedBy, or set secretshare:consumers.<account>.roleTrustPolicyLength once AWS has raised the account's quota (up to 4,096)",
     },
 ];
 
@@ -255,7 +260,10 @@ function inputAt(inputs: Record<string, unknown>, path: string): string | undefi
 }
 
 /** Every document against its size limit; the largest of each kind. */
-function documents(all: readonly Placed[]): { problems: string[]; largest: Partial<Record<LimitName, number>> } {
+function documents(
+    all: readonly Placed[],
+    options: PreflightOptions = {},
+): { problems: string[]; largest: Partial<Record<LimitName, number>> } {
     const problems: string[] = [];
     const largest: Partial<Record<LimitName, number>> = {};
     for (const p of all) {
@@ -266,10 +274,13 @@ function documents(all: readonly Placed[]): { problems: string[]; largest: Parti
             const limit = LIMITS[d.limit];
             const size = textSize(text, d.limit);
             largest[d.limit] = Math.max(largest[d.limit] ?? 0, size);
-            if (size > limit.size) {
+            const stated = d.limit === "trustPolicy" ? options.roleTrustPolicyLength?.(accountOf(p.r)) : undefined;
+            const max = stated ?? limit.size;
+            if (size > max) {
                 problems.push(
-                    `${limit.what} (${num(limit.size)} ${limit.unit}): ${d.input} of ${where(p)} is ${num(size)} ${limit.unit}, ` +
-                        `over the ${num(limit.size)} AWS allows${limit.adjustable ? " by default" : ""}; ${d.fix}`,
+                    `${limit.what} (${num(max)} ${limit.unit}${stated === undefined ? "" : `, from ${LIMITS.trustPolicy.setting}`}): ` +
+                        `${d.input} of ${where(p)} is ${num(size)} ${limit.unit}, ` +
+                        `over the ${num(max)} AWS allows${limit.adjustable && stated === undefined ? " by default" : ""}; ${d.fix}`,
                 );
             }
         }

@@ -1,15 +1,19 @@
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
 import type { AccessMatrix, CheckResult } from "./proof";
+import { idOf, notProvenInPreviewLines, previewNote } from "./previewReport";
+import { keptExpectedText } from "./proof/kept";
+import { UNKNOWN } from "./runtime";
 import { SECURE_PLACEHOLDER } from "./stackFiles";
 
 /**
  * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
  * in docs/plan.md) and Markdown for a PR comment or a CI job summary (`--markdown`). Secret
  * values never reach any of them: Pulumi secrets in resource inputs become "[secret]", and a
- * secret's value (`SecretVersion.secretString`/`secretBinary`) is always "[secret]".
+ * secret's value (`SecretVersion.secretString`/`secretBinary`) is always "[secret]". In a preview
+ * plan (`--preview`), what the preview does not know is "[unknown]", resources have an ID
+ * column, and checks that use unknown values are listed as not proven in preview.
  */
 
 export const SECRET = "[secret]";
@@ -39,7 +43,7 @@ function redact(value: unknown): unknown {
 }
 
 /** created, adopted, policy-only, read, or "-" for what is not an AWS resource. */
-const originOf = (s: PlannedStack, r: RegisteredResource) => s.origins[`${r.type}::${r.name}`] ?? "-";
+export const originOf = (s: PlannedStack, r: RegisteredResource) => s.origins[`${r.type}::${r.name}`] ?? "-";
 
 /**
  * What the stack's watch reacts to and who is told, from its `watch` and
@@ -71,57 +75,15 @@ export function watchLines(stack: PlannedStack): string[] {
     return out;
 }
 
+/** The `--json` form lives in ./reportJson.ts. */
+export { toJson } from "./reportJson";
+
 export interface Report {
     readonly plan: Plan;
     readonly access: AccessMatrix;
 }
 
 export const isOk = (access: AccessMatrix) => access.checks.every((c) => c.ok);
-
-/** The `--json` document. */
-export function toJson(report: Report): unknown {
-    const { plan, access } = report;
-    const failed = access.checks.filter((c) => !c.ok).length;
-    return {
-        ok: isOk(access),
-        project: plan.project,
-        summary: { checks: access.checks.length, asExpected: access.checks.length - failed, failed },
-        stacks: plan.stacks.map((s) => ({
-            name: s.name,
-            file: path.relative(plan.dir, s.file),
-            mode: s.mode ?? null,
-            reads: s.reference ? { reference: s.reference.name, stack: s.reference.stack } : null,
-            placeholders: s.placeholders,
-            resources: s.resources.map((r) => ({
-                type: r.type,
-                name: r.name,
-                account: r.provider?.accountId ?? null,
-                region: r.provider?.region ?? null,
-                origin: originOf(s, r),
-                inputs: redactInputs(r),
-            })),
-            outputs: s.outputs,
-        })),
-        access: access.checks.map((c) => ({
-            check: c.name,
-            secret: c.secret,
-            who: c.who,
-            principal: c.principal,
-            action: c.action,
-            resource: c.resource,
-            context: c.outcome.context,
-            expected: c.expected,
-            ...(c.kept && { kept: c.kept }),
-            ...(c.role && { role: c.role }),
-            decision: c.decision,
-            ok: c.ok,
-            ...(c.reason && { reason: c.reason }),
-            ...(c.outcome.ignoredContextKeys.length && { ignoredContextKeys: c.outcome.ignoredContextKeys }),
-        })),
-        notProven: access.notProven,
-        warnings: access.warnings ?? [],
-    };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Documents: the policies of a stack, as registered.
@@ -163,7 +125,8 @@ function documentsOf(stack: PlannedStack): Document[] {
         });
 }
 
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+const pretty = (v: unknown) =>
+    v === UNKNOWN ? `${UNKNOWN} (computed from values the preview does not know)` : JSON.stringify(v, null, 2);
 
 function placeholderNote(stack: PlannedStack): string | undefined {
     if (!stack.placeholders.length) return undefined;
@@ -200,13 +163,12 @@ const accessRow = (c: CheckResult) => [
     c.action,
     contextText(c),
     expectedText(c),
-    c.decision,
+    c.kept?.verdict ?? c.decision,
 ];
 
-/** "Allowed", "Denied", or for a statement not managed here "kept, not managed here (<Sids>)". */
+/** "Allowed", "Denied", or for a statement not managed here "kept, not managed here (<Sids>)[, conditional on <keys>]". */
 export function expectedText(c: Pick<CheckResult, "expected" | "kept">): string {
-    if (c.expected !== "Kept") return c.expected;
-    return `kept, not managed here (${c.kept?.sids.join(", ") ?? "?"})`;
+    return c.expected === "Kept" ? keptExpectedText(c.kept) : c.expected;
 }
 
 /** The request's own context keys, short: ARNs by their last part; the derived principal keys left out. */
@@ -226,9 +188,13 @@ export function summary(access: AccessMatrix): string {
     const asExpected = access.checks.filter((c) => c.ok).length;
     const failed = access.checks.length - asExpected;
     const kept = access.checks.filter((c) => c.expected === "Kept").length;
+    const unproven = access.notProvenInPreview;
     return (
-        `access: ${access.checks.length} checks, ${asExpected} as expected` +
+        `access${unproven ? " (preview)" : ""}: ${access.checks.length + (unproven?.length ?? 0)} checks, ${asExpected} as expected` +
         (failed ? `, ${failed} FAILED` : "") +
+        (unproven?.length
+            ? `, ${unproven.length} not proven in preview (they use values unknown until the first \`pulumi up\`)`
+            : "") +
         (kept ? `; ${kept} kept from statements not managed here` : "") +
         (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "")
     );
@@ -241,23 +207,24 @@ export function toText(report: Report): string {
     const { plan, access } = report;
     const out: string[] = [];
     out.push(
-        `secretshare plan of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
-            `(offline: Pulumi mock runtime, no AWS, no Pulumi engine)`,
+        `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
+            `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
+            (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
     );
     for (const s of plan.stacks) {
         out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
-        const note = placeholderNote(s);
-        if (note) out.push(`note: ${note}`);
+        for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`note: ${note}`);
         out.push(
             "",
             table(
-                ["TYPE", "NAME", "ACCOUNT", "REGION", "ORIGIN"],
+                ["TYPE", "NAME", "ACCOUNT", "REGION", "ORIGIN", ...(plan.preview ? ["ID"] : [])],
                 s.resources.map((r) => [
                     r.type,
                     r.name,
                     r.provider?.accountId ?? "-",
                     r.provider?.region ?? "-",
                     originOf(s, r),
+                    ...(plan.preview ? [idOf(r)] : []),
                 ]),
             ),
         );
@@ -268,10 +235,17 @@ export function toText(report: Report): string {
         for (const d of documentsOf(s)) out.push("", `${d.title}:`, indent(pretty(d.policy), "  "));
     }
     out.push("", rule("access matrix (@cloud-copilot/iam-simulate)"), "");
-    out.push(
-        table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], access.checks.map(accessRow)),
-    );
+    // A preview may prove none of them: then only the lines that say why.
+    if (access.checks.length || !access.notProvenInPreview) {
+        out.push(
+            table(
+                ["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"],
+                access.checks.map(accessRow),
+            ),
+        );
+    }
     for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    out.push(...notProvenInPreviewLines(access.notProvenInPreview ?? []));
     const warned = warningLines(access);
     if (warned.length) out.push("", ...warned);
     const failed = failures(access);
@@ -308,10 +282,12 @@ export function toMarkdown(report: Report): string {
     const { plan, access } = report;
     const ok = isOk(access);
     const out: string[] = [];
-    out.push(`## secretshare plan: ${ok ? "✅" : "❌"} ${summary(access)}`, "");
+    out.push(`## secretshare ${plan.preview ? "preview plan" : "plan"}: ${ok ? "✅" : "❌"} ${summary(access)}`, "");
     out.push(
         `Project \`${plan.project}\`, stacks ${plan.stacks.map((s) => `\`${s.name}\``).join(", ")}. ` +
-            "Planned offline under Pulumi's mock runtime; access simulated with `@cloud-copilot/iam-simulate`.",
+            "Planned offline under Pulumi's mock runtime" +
+            (plan.preview ? ", each stack as its first `pulumi preview` sees it" : "") +
+            "; access simulated with `@cloud-copilot/iam-simulate`.",
     );
     const failed = failures(access);
     if (failed.length) out.push("", "### Failures", "", ...failed.map((f) => `- ${f}`));
@@ -358,19 +334,20 @@ export function toMarkdown(report: Report): string {
         );
     }
     for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    for (const line of notProvenInPreviewLines(access.notProvenInPreview ?? [])) out.push("", `> ${line}`);
     for (const s of plan.stacks) {
         out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");
-        const note = placeholderNote(s);
-        if (note) out.push(`> **Note:** ${note}`, "");
+        for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`> **Note:** ${note}`, "");
         out.push(
             mdTable(
-                ["type", "name", "account", "region", "origin"],
+                ["type", "name", "account", "region", "origin", ...(plan.preview ? ["id"] : [])],
                 s.resources.map((r) => [
                     code(r.type),
                     code(r.name),
                     r.provider?.accountId ?? "",
                     r.provider?.region ?? "",
                     originOf(s, r),
+                    ...(plan.preview ? [code(idOf(r))] : []),
                 ]),
             ),
         );

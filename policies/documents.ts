@@ -259,10 +259,17 @@ export function identityPolicy(args: IdentityPolicyArgs): PolicyDocument {
     };
 }
 
+/** The STS actions a service may need on a role it assumes. */
+export type TrustAction = "sts:AssumeRole" | "sts:TagSession" | "sts:SetSourceIdentity";
+
 /** What a service principal needs in the trust policy of a role it assumes. */
 export interface ServiceTrust {
-    /** The service also tags the session it opens: the trust must allow sts:TagSession too. */
-    readonly tagSession: boolean;
+    /**
+     * The actions the trust policy must allow the service: sts:AssumeRole, plus sts:TagSession
+     * where the service tags the session it opens and sts:SetSourceIdentity where it sets its
+     * source identity. A missing one and the service can never assume the role.
+     */
+    readonly actions: readonly TrustAction[];
     /**
      * The service sends `aws:SourceAccount` (the account of the resource it acts for) when it
      * assumes a role, so the trust can require the role's own account (confused deputy).
@@ -273,38 +280,74 @@ export interface ServiceTrust {
 }
 
 /**
- * The services whose needs are documented. A service not listed here gets sts:AssumeRole and no
- * condition: a condition on a key the service does not send would deny it for good (EC2 and
- * Lambda, for example, document no aws:SourceAccount on AssumeRole; EKS Pod Identity documents
- * session tags but no aws:SourceAccount).
+ * The service principals a reader role may trust (`assumedBy`), with what each documents that
+ * it needs. Config refuses any other: IAM refuses a trust policy naming a service principal it
+ * does not know (a misspelt one), and a service that needs more than sts:AssumeRole could never
+ * assume a role that allows only that. No condition goes on a key a service does not send: it
+ * would deny the service for good (EC2 and Lambda document no aws:SourceAccount on AssumeRole;
+ * EKS Pod Identity and IAM Roles Anywhere document session tags but no aws:SourceAccount).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
  */
 export const SERVICE_TRUST: Readonly<Record<string, ServiceTrust>> = {
-    "pods.eks.amazonaws.com": {
-        tagSession: true,
+    "ec2.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
         sourceAccount: false,
-        source: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html",
+        source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
     },
     "ecs-tasks.amazonaws.com": {
-        tagSession: false,
+        actions: ["sts:AssumeRole"],
         sourceAccount: true,
         source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
     },
+    "lambda.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
+        sourceAccount: false,
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+    },
+    "pods.eks.amazonaws.com": {
+        actions: ["sts:AssumeRole", "sts:TagSession"],
+        sourceAccount: false,
+        source: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html",
+    },
+    "rolesanywhere.amazonaws.com": {
+        actions: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+        sourceAccount: false,
+        source: "https://docs.aws.amazon.com/rolesanywhere/latest/userguide/trust-model.html",
+    },
     "scheduler.amazonaws.com": {
-        tagSession: false,
+        actions: ["sts:AssumeRole"],
         sourceAccount: true,
         source: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
     },
     "states.amazonaws.com": {
-        tagSession: false,
+        actions: ["sts:AssumeRole"],
         sourceAccount: true,
         source: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html",
     },
 };
 
-/** What `service` needs; a service this table does not know: sts:AssumeRole, no condition. */
+/** The service principals config accepts in `assumedBy`, sorted. */
+export const KNOWN_SERVICES: readonly string[] = Object.keys(SERVICE_TRUST).sort();
+
+/**
+ * What `service` needs. Config accepts only the services of SERVICE_TRUST; another can reach here
+ * only through owner exports written without that check, and gets sts:AssumeRole alone (the
+ * plan's trust probes then refuse it: plan/proof/trust.ts).
+ */
 export function serviceTrust(service: string): ServiceTrust {
-    return SERVICE_TRUST[service] ?? { tagSession: false, sourceAccount: false, source: "" };
+    return SERVICE_TRUST[service] ?? { actions: ["sts:AssumeRole"], sourceAccount: false, source: "" };
+}
+
+/** How a statement's Sid says what the service may do: "Assumes", "AssumesAndTags", ... */
+const TRUST_VERBS: Record<TrustAction, string> = {
+    "sts:AssumeRole": "Assumes",
+    "sts:TagSession": "Tags",
+    "sts:SetSourceIdentity": "SetsSourceIdentity",
+};
+
+function verbsOf(actions: readonly TrustAction[]): string {
+    const verbs = actions.map((a) => TRUST_VERBS[a]);
+    return verbs.length > 1 ? `${verbs.slice(0, -1).join("")}And${verbs[verbs.length - 1]}` : verbs.join("");
 }
 
 /**
@@ -312,9 +355,10 @@ export function serviceTrust(service: string): ServiceTrust {
  * service principals and IAM ARNs may assume it; without, its own account (then the account's
  * identity policies decide who may, as for a console role trusting "this account"). Prefer
  * naming the workload: anyone in the account allowed sts:AssumeRole on it can read its secrets.
- * Services get what SERVICE_TRUST documents for them: sts:TagSession where they tag the session
- * (EKS Pod Identity), and `aws:SourceAccount` = the role's account where they send it, so that
- * the service cannot be made to assume the role for a resource of another account.
+ * Services get what SERVICE_TRUST documents for them: the actions they call (sts:TagSession for
+ * EKS Pod Identity; sts:TagSession and sts:SetSourceIdentity for IAM Roles Anywhere), and
+ * `aws:SourceAccount` = the role's account where they send it, so that the service cannot be
+ * made to assume the role for a resource of another account.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy
  */
 export function roleTrustPolicy(partition: string, accountId: string, assumedBy: readonly string[]): PolicyDocument {
@@ -330,22 +374,25 @@ export function roleTrustPolicy(partition: string, accountId: string, assumedBy:
             Action: "sts:AssumeRole",
         });
     }
-    // Services with the same needs share a statement; at most four, in a fixed order.
-    for (const tagSession of [false, true]) {
-        for (const sourceAccount of [false, true]) {
-            const group = services.filter((p) => {
-                const t = serviceTrust(p);
-                return t.tagSession === tagSession && t.sourceAccount === sourceAccount;
-            });
-            if (!group.length) continue;
-            statements.push({
-                Sid: `ServiceAssumes${tagSession ? "AndTags" : ""}ReaderRole${sourceAccount ? "ForItsAccount" : ""}`,
-                Effect: "Allow",
-                Principal: { Service: oneOrMany(group) },
-                Action: tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole",
-                ...(sourceAccount && { Condition: { StringEquals: { "aws:SourceAccount": accountId } } }),
-            });
-        }
+    // Services with the same needs share a statement: fewer actions first, then without the
+    // condition before with it, so that adding a service does not reorder the others.
+    const groups = new Map<string, { actions: readonly TrustAction[]; sourceAccount: boolean; services: string[] }>();
+    for (const p of services) {
+        const t = serviceTrust(p);
+        const key = `${t.actions.length}\n${t.actions.join(",")}\n${t.sourceAccount ? 1 : 0}`;
+        const g = groups.get(key) ?? { actions: t.actions, sourceAccount: t.sourceAccount, services: [] };
+        g.services.push(p);
+        groups.set(key, g);
+    }
+    for (const key of [...groups.keys()].sort(byText)) {
+        const g = groups.get(key) as { actions: readonly TrustAction[]; sourceAccount: boolean; services: string[] };
+        statements.push({
+            Sid: `Service${verbsOf(g.actions)}ReaderRole${g.sourceAccount ? "ForItsAccount" : ""}`,
+            Effect: "Allow",
+            Principal: { Service: oneOrMany(g.services) },
+            Action: g.actions.length === 1 ? g.actions[0] : [...g.actions],
+            ...(g.sourceAccount && { Condition: { StringEquals: { "aws:SourceAccount": accountId } } }),
+        });
     }
     return { Version: "2012-10-17", Statement: statements };
 }

@@ -540,7 +540,11 @@ describe("program: consumer side (secondary stack)", () => {
     });
 
     it("creates the user Stuart at path /", () => {
-        expect(resource(seed.secondary, USER, "secondary-Stuart").inputs).to.deep.equal({ name: "Stuart", path: "/" });
+        expect(resource(seed.secondary, USER, "secondary-Stuart").inputs).to.deep.equal({
+            name: "Stuart",
+            path: "/",
+            tags: { "secretshare:createdBy": "organization/secretshare/secondary" },
+        });
     });
 
     it("inline policy: GetSecretValue on exactly the secret ARN, Decrypt on exactly the key ARN via Secrets Manager", () => {
@@ -893,7 +897,7 @@ describe('program: single-stack mode ("all", examples/Pulumi.sandbox.yaml)', () 
         ]);
         expect(placed).to.have.length(7);
         expect(resource(r, KEY, "share-key").inputs.deletionWindowInDays).to.equal(7);
-        expect(resource(r, SECRET, "share-MySecret").inputs.recoveryWindowInDays).to.equal(7);
+        expect(resource(r, SECRET, "share-MySecret").inputs.recoveryWindowInDays).to.equal(0);
     });
 
     it("the consumer's policy uses the owner's ARNs directly, with no StackReference", () => {

@@ -1,26 +1,34 @@
+import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
+
 /**
- * Loaded by mocha before the tests (.mocharc.json). Pulumi records the stack of every promise
- * it makes (`new Error().stack` in its runtime/debuggable.js) for its promise-leak report,
- * which it prints only with PULUMI_DEBUG_PROMISE_LEAKS set. Under ts-node every stack is
- * mapped back to the TypeScript sources, frame by frame, and for the programs the tests run
- * under the mock runtime those discarded stacks cost more than the tests themselves. So those
- * stacks, and only those, keep V8's plain form here: every other error, a failing assertion's
- * included, is still mapped to the TypeScript line that threw.
+ * Loaded by mocha before the tests (.mocharc.json). Pulumi's runtime records the stack of every
+ * promise it makes (`new Error().stack` in debuggablePromise) for its promise-leak report, which
+ * it prints only with PULUMI_DEBUG_PROMISE_LEAKS set. The programs the tests run under the mock
+ * runtime make a great many of those promises, and capturing and formatting their stacks (each
+ * mapped back to the TypeScript sources by ts-node) costs more than the tests themselves. So
+ * here those stacks, and only those, have no frames: Pulumi's function still runs, and still
+ * tracks every promise for its leak check; every other error keeps its stack, mapped to the
+ * TypeScript line that threw. With PULUMI_DEBUG_PROMISE_LEAKS set this file changes nothing.
  * https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/debuggable.ts
  */
 
-const PULUMI_PROMISE_STACK = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
+/** The internal module's export (its declarations are stripped from the package). */
+interface Debuggable {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+}
 
-/** V8's own text of a frame: CallSite has a toString, which @types/node does not declare. */
-const frame = (site: NodeJS.CallSite) => (site as NodeJS.CallSite & { toString(): string }).toString();
+const runtime = debuggable as unknown as Debuggable;
+const record = runtime.debuggablePromise.bind(runtime);
 
-/** The stack as V8 writes it when no prepareStackTrace is set. */
-const plain = (error: Error, sites: readonly NodeJS.CallSite[]): string =>
-    [String(error), ...sites.map((s) => `    at ${frame(s)}`)].join("\n");
-
-const mapped = Error.prepareStackTrace?.bind(Error);
-
-if (mapped && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
-    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): unknown =>
-        PULUMI_PROMISE_STACK.test(sites[0]?.getFileName() ?? "") ? plain(error, sites) : mapped(error, sites);
+if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    // Pulumi's modules call it through this export, so replacing the export reaches every call.
+    runtime.debuggablePromise = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return record(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
 }

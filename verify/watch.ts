@@ -39,7 +39,7 @@ export function cloudTrailProbe(
             eventSource: `${service}.amazonaws.com`,
             eventName: call,
             awsRegion: region,
-            // Another account: the CreateGrant rule alerts only on grants made from elsewhere.
+            // Another account: CreateGrant alerts only on grants made from elsewhere.
             userIdentity: {
                 type: "AssumedRole",
                 accountId: "999999999999",
@@ -49,7 +49,7 @@ export function cloudTrailProbe(
                 kind === "secret"
                     ? {
                           secretId: id,
-                          // The UpdateSecret rule alerts when a secret moves to another key.
+                          // UpdateSecret alerts when it names a KmsKeyId.
                           ...(call === "UpdateSecret" && {
                               kmsKeyId: `arn:${partition}:kms:${region}:${ownerAccount}:key/00000000-0000-4000-8000-0000000000ff`,
                           }),
@@ -155,9 +155,12 @@ async function deployedRules(
                 eb.send(new DescribeRuleCommand({ Name: name })),
             );
             const pattern = JSON.parse(r.EventPattern ?? "{}") as { detail?: Record<string, unknown> };
-            const calls = ((pattern.detail?.eventName as unknown[] | undefined) ?? []).filter(
-                (c): c is string => typeof c === "string",
-            );
+            // The calls are listed in `detail.eventName`, or in the `$or` branches of `detail`
+            // when some call has a condition of its own (watch/rules.ts).
+            const branches = [pattern.detail ?? {}, ...((pattern.detail?.$or as Record<string, unknown>[]) ?? [])];
+            const calls = branches
+                .flatMap((b) => (Array.isArray(b?.eventName) ? (b.eventName as unknown[]) : []))
+                .filter((c): c is string => typeof c === "string");
             const params = (pattern.detail?.requestParameters ?? {}) as Record<string, unknown>;
             const kind = "secretId" in params ? "secret" : "keyId" in params ? "key" : undefined;
             if (calls.length && kind) rules.push({ name, calls, kind, pattern: r.EventPattern as string });

@@ -11,9 +11,18 @@ import type { WatchedCall } from "./calls";
  * which parameters (`requestParameters`) and, when it failed, `errorCode` and `errorMessage`.
  * `<aws.events.event>` would not do: EventBridge documents it as the event without its
  * `detail`. Every input path is one that every event the rule matches has (`$.detail`, its
- * `eventName`, `eventTime` and `userIdentity`, `$.account`, `$.region`, and the subject, which
- * the pattern requires): EventBridge drops a variable whose path is missing, which would leave
- * the JSON template broken. `errorCode` is therefore read inside `detail`, never as a variable.
+ * `eventName`, `eventTime`, `userIdentity` and `requestParameters`, `$.account`, `$.region`):
+ * EventBridge drops a variable whose path is missing, which would leave the JSON template
+ * broken. `errorCode` is therefore read inside `detail`, never as a variable.
+ *
+ * No value a caller chooses reaches the alert as a string variable: the same page lists, among
+ * its common issues, that "EventBridge doesn't escape values extracted by Input Path", so a
+ * `"` in a string variable would end the string and let the caller add fields to the alert.
+ * Caller-chosen values (the secret or key as named, KmsKeyId, policy names, the caller's
+ * session name) arrive only inside the object variables `request` (`requestParameters`), `by`
+ * (`userIdentity`) and `detail`, which EventBridge inserts as JSON. The string variables are
+ * values AWS sets (`eventTime`, the account, the Region, the rule's name) or that the rule's
+ * pattern pins to the exact names of the calls it lists (`eventName`).
  *
  * The template's size is bounded by construction: the words for each call the rule watches,
  * and for key rules one count per key of the rule (a rule holds only as many keys as its
@@ -37,16 +46,19 @@ export interface AlertArgs {
     readonly headline: string;
     /** The calls the rule matches: the alert explains each. */
     readonly calls: readonly WatchedCall[];
-    /** Where the event names the secret, key or identity, and the field it gets in the alert. */
-    readonly subject: { readonly field: "secret" | "key" | "identity"; readonly path: string };
     /** Constant fields, after the explanations (e.g. how many secrets each key encrypts). */
     readonly extra?: Readonly<Record<string, unknown>>;
 }
 
+/** The input paths whose values EventBridge inserts as JSON objects. */
+export const OBJECT_PATHS = ["$.detail.requestParameters", "$.detail.userIdentity", "$.detail"] as const;
+/** The input paths of string values that AWS sets, or (`eventName`) that every pattern pins. */
+export const STRING_PATHS = ["$.detail.eventName", "$.detail.eventTime", "$.account", "$.region"] as const;
+
 export function alertTransformer(args: AlertArgs): AlertTransformer {
     const inputPaths = {
         call: "$.detail.eventName",
-        subject: args.subject.path,
+        request: "$.detail.requestParameters",
         by: "$.detail.userIdentity",
         at: "$.detail.eventTime",
         account: "$.account",
@@ -65,7 +77,7 @@ export function alertTransformer(args: AlertArgs): AlertTransformer {
         "{",
         constant("alert", `secretshare (${args.stack}): ${headline}`),
         `"call": <call>,`,
-        `"${args.subject.field}": <subject>,`,
+        `"request": <request>,`,
         `"by": <by>,`,
         `"at": <at>,`,
         `"account": <account>,`,

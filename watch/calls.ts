@@ -38,8 +38,8 @@ export const SECRET_CALLS: readonly WatchedCall[] = [
     {
         service: "secretsmanager",
         call: "UpdateSecret",
-        what: "A shared secret was re-encrypted with a KMS key that is not the shared key",
-        check: "Consumers can decrypt only with the shared key: the new key cuts them off, and its key policy decides who else can read the secret. If not planned, run pulumi up to restore the shared key.",
+        what: "The KMS key of a shared secret was set (UpdateSecret named a KmsKeyId)",
+        check: "Compare request.kmsKeyId with the secret's key in the stack output keyArns. Another key cuts consumers off (they can decrypt only with the shared key), and its key policy decides who else can read the secret: if not planned, run pulumi up to restore the shared key. The same key changes nothing. Deploys of this program also make this call when they change a secret's description or key.",
     },
     {
         service: "secretsmanager",

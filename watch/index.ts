@@ -6,7 +6,14 @@
  * into resources; docs/watch.md explains the choices.
  */
 
-export { alertTransformer, MAX_INPUT_TEMPLATE, type AlertArgs, type AlertTransformer } from "./alerts";
+export {
+    alertTransformer,
+    MAX_INPUT_TEMPLATE,
+    OBJECT_PATHS,
+    STRING_PATHS,
+    type AlertArgs,
+    type AlertTransformer,
+} from "./alerts";
 export { CONSUMER_CALLS, KEY_CALLS, SECRET_CALLS, type WatchedCall } from "./calls";
 export {
     MAX_RULE_ID,
@@ -17,6 +24,7 @@ export {
     watchComponentName,
     watchTopicLogicalName,
 } from "./names";
+export { legacyOwnerRuleCount } from "./legacy";
 export type { EventPattern, Matcher, Scalar } from "./pattern";
 export {
     CLOUDTRAIL_DETAIL_TYPE,
@@ -37,6 +45,7 @@ export {
     type RuleKind,
     type WatchedKey,
     type WatchedReader,
+    type WatchedId,
     type WatchedSecret,
     type WatchRule,
 } from "./rules";

@@ -18,7 +18,10 @@ export type Matcher =
     | { numeric: (string | number)[] }
     | { "anything-but": Scalar | Scalar[] | { prefix: string } | { suffix: string } | { wildcard: string } };
 
-/** An event pattern: nested objects whose leaves are lists of matchers. */
+/**
+ * An event pattern: nested objects whose leaves are lists of matchers. A `$or` field holds two or
+ * more patterns, of which one must match besides the other fields of its object.
+ */
 export interface EventPattern {
-    [field: string]: Matcher[] | EventPattern;
+    [field: string]: Matcher[] | EventPattern | EventPattern[];
 }

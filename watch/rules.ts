@@ -6,10 +6,11 @@ import { CONSUMER_INLINE_POLICY, CONSUMER_MANAGED_POLICY_PREFIX } from "../polic
 
 /**
  * The EventBridge rules of the watch, as plain values. One rule per kind of scoping, not per
- * watched call: a rule lists every call that is scoped the same way (`eventName` is a list),
- * and only the list of our secrets, keys or readers is split over several rules, where it would
- * pass the pattern limit. So the number of rules grows with the number of secrets (one more
- * rule of each secret kind per chunk of about ten secrets), not with the number of calls.
+ * watched call: on the owner side, one kind for the Secrets Manager calls on our secrets and one
+ * for the KMS calls on our keys, each pattern listing every call (`eventName`) and, where a call
+ * needs a condition of its own, a `$or` branch for it. Only the list of our exact secret and key
+ * IDs is split over several rules, where it would pass the pattern limit: the number of rules
+ * grows with the number of IDs (docs/watch.md has the arithmetic), not with the number of calls.
  * Pure: the component, the tests and the offline plan all call these functions.
  *
  * CloudTrail delivers management events to EventBridge with detail-type "AWS API Call via
@@ -46,21 +47,28 @@ export interface OwnerWatchInput {
     readonly keys: readonly WatchedKey[];
 }
 
-/**
- * The kinds of owner rule: the Secrets Manager calls on our secrets; UpdateSecret that moves
- * one of them to another key; the KMS calls on our keys; grants on them from other accounts.
- */
-export type OwnerRuleKind = "secrets" | "reencrypt" | "keys" | "grants";
+/** The kinds of owner rule: the Secrets Manager calls on our secrets; the KMS calls on our keys. */
+export type OwnerRuleKind = "secrets" | "keys";
 /** The kinds of consumer rule: a reader's inline policy, its managed policies, the reader. */
 export type ConsumerRuleKind = "inline-users" | "managed-users" | "users" | "inline-roles" | "managed-roles" | "roles";
 export type RuleKind = OwnerRuleKind | ConsumerRuleKind;
+
+/**
+ * One exact ID an owner rule lists: form number `form` of `secretIdForms` of the secret named
+ * `of` (secret rules) or of `keyIdForms` of the key whose layout id is `of` (key rules). A
+ * secret's forms may be split over two consecutive rules when they do not fit one.
+ */
+export interface WatchedId {
+    readonly of: string;
+    readonly form: number;
+}
 
 /** One EventBridge rule: its pattern and the alert its target sends. */
 export interface WatchRule {
     /** Stable name suffix: `<kind>-<n>`. */
     readonly id: string;
     readonly kind: RuleKind;
-    /** The calls its pattern lists (`eventName`). */
+    /** The calls its pattern lists (`eventName`, in the pattern or its `$or` branches). */
     readonly calls: readonly WatchedCall[];
     /** What it watches, in words (the rule's description). */
     readonly description: string;
@@ -68,16 +76,20 @@ export interface WatchRule {
     /** The input transformer of its SNS target. */
     readonly inputPaths: Readonly<Record<string, string>>;
     readonly inputTemplate: string;
-    /** Names of the secrets its pattern names (secret rules only). */
+    /** Names of the secrets whose IDs its pattern lists (secret rules only). */
     readonly secrets: readonly string[];
-    /** Ids of the keys its pattern names (for reencrypt rules: the keys of its secrets). */
+    /** Layout ids of the keys whose IDs its pattern lists (key rules only). */
     readonly keys: readonly string[];
+    /** The exact IDs its pattern lists (owner rules only), to rebuild it from the real ARNs. */
+    readonly ids: readonly WatchedId[];
 }
 
 /**
  * The ways a caller can name a secret in `secretId`, all recorded by CloudTrail as given: the
- * name, the full ARN, or the partial ARN (the ARN without the "-" and six random characters).
- * https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+ * name, the full ARN (with the "-" and six random characters), or the partial ARN (without
+ * them). https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+ * CloudTrail records `requestParameters` as the request carried them, not normalised, so all
+ * three are listed.
  *
  * Exact values, not a prefix: a prefix or wildcard on "<partial ARN>-" would also match a
  * secret named "<name>-other" in the same account, which EventBridge's wildcard (only `*`, no
@@ -93,63 +105,81 @@ export function secretIdForms(partition: string, region: string, accountId: stri
  * The ways a caller can name a key in ScheduleKeyDeletion, DisableKey, PutKeyPolicy and
  * CreateGrant: key ID or key ARN (these operations do not take an alias; another account must
  * use the ARN). https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html
+ * Exact values: a `suffix` on the key ID would also match any key ID a caller makes up that
+ * ends with it (`alias/x-<key id>`), and any principal of the owner account can make such a
+ * call fail and be logged, so alerts could be triggered at will.
  */
 export function keyIdForms(keyArn: string): string[] {
     return [keyArn.split("/").pop() as string, keyArn];
 }
 
+/** The calls of each owner kind, in the order of calls.ts. */
+export const OWNER_RULE_CALLS: Readonly<Record<OwnerRuleKind, readonly WatchedCall[]>> = {
+    secrets: SECRET_CALLS,
+    keys: KEY_CALLS,
+};
+
 /**
- * Both forms in one matcher: the key ARN ends with "/<key ID>", so a suffix match on the key ID
- * matches the ID and the ARN, and nothing else (key IDs are unique; a multi-Region key's
- * replicas share its ID, but their calls reach their own Region's bus).
+ * The calls of `kind` that need a condition of their own, each in a `$or` branch: UpdateSecret
+ * only when it names a KmsKeyId (an UpdateSecret of the description alone names none), and
+ * CreateGrant only from another account (the owner account's own grants are its business).
+ * `$or` branches are ANDed with the other fields of their object:
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+ * (AWS's matcher flattens each branch into field paths such as
+ * `detail.requestParameters.kmsKeyId`, so a branch may name fields under `requestParameters`
+ * next to the `secretId` list outside it:
+ * https://github.com/aws/event-ruler/blob/main/src/main/software/amazon/event/ruler/JsonRuleCompiler.java)
  */
-function keyMatcher(keyArn: string): Matcher {
-    return { suffix: keyArn.split("/").pop() as string };
+function ownBranches(kind: OwnerRuleKind, accountId: string): Readonly<Record<string, EventPattern>> {
+    return kind === "secrets"
+        ? { UpdateSecret: { requestParameters: { kmsKeyId: [{ exists: true }] } } }
+        : { CreateGrant: { userIdentity: { accountId: [{ "anything-but": accountId }] } } };
 }
 
-/** The forms of a key that UpdateSecret may name as KmsKeyId: ID, ARN, alias name, alias ARN. */
-function keyAllForms(partition: string, region: string, accountId: string, key: WatchedKey): string[] {
-    return [
-        ...keyIdForms(key.arn),
-        `alias/${key.alias}`,
-        `arn:${partition}:kms:${region}:${accountId}:alias/${key.alias}`,
-    ];
-}
-
-function basePattern(
-    service: "secretsmanager" | "kms" | "iam",
-    calls: readonly WatchedCall[],
-    detail: EventPattern,
-): EventPattern {
-    return {
-        source: [`aws.${service}`],
-        "detail-type": [CLOUDTRAIL_DETAIL_TYPE],
-        detail: { eventSource: [`${service}.amazonaws.com`], eventName: calls.map((c) => c.call), ...detail },
-    };
+/**
+ * CloudTrail's events of `service`. `source` (`aws.<service>`) already says which service made
+ * the call, so `detail.eventSource` (`<service>.amazonaws.com`) is not repeated: every character
+ * left over holds more IDs. `detail-type` keeps out the service's other events (such as
+ * Secrets Manager's rotation events, "AWS Service Event via CloudTrail").
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-secretsmanager.html
+ */
+function basePattern(service: "secretsmanager" | "kms" | "iam", detail: EventPattern): EventPattern {
+    return { source: [`aws.${service}`], "detail-type": [CLOUDTRAIL_DETAIL_TYPE], detail };
 }
 
 const length = (p: EventPattern) => JSON.stringify(p).length;
 
 /**
- * Splits `items` into consecutive groups whose rule's pattern stays within MAX_PATTERN_LENGTH.
- * Sizes are measured on the values given, so callers pass real ARNs or same-length placeholders.
+ * Splits `items` into consecutive groups whose pattern stays within MAX_PATTERN_LENGTH: the
+ * pattern of a group is the pattern of an empty list plus each entry's JSON and a comma between
+ * two. Sizes are measured on the values given, so callers pass real ARNs or same-length
+ * placeholders. Every entry here fits a rule of its own (the longest, a full secret ARN with a
+ * 512-character name, leaves room to spare), which the final check holds the builders to.
  */
-function chunk<T>(items: readonly T[], patternOf: (group: readonly T[]) => EventPattern): T[][] {
+function chunk<T>(
+    items: readonly T[],
+    entryOf: (item: T) => Matcher,
+    patternOf: (entries: Matcher[]) => EventPattern,
+): T[][] {
+    const empty = length(patternOf([]));
     const groups: T[][] = [];
     let current: T[] = [];
+    let size = empty;
     for (const item of items) {
-        if (current.length && length(patternOf([...current, item])) > MAX_PATTERN_LENGTH) {
+        const entry = JSON.stringify(entryOf(item)).length;
+        if (current.length && size + 1 + entry > MAX_PATTERN_LENGTH) {
             groups.push(current);
             current = [];
+            size = empty;
         }
+        size += entry + (current.length ? 1 : 0);
         current.push(item);
     }
     if (current.length) groups.push(current);
     for (const g of groups) {
-        if (length(patternOf(g)) > MAX_PATTERN_LENGTH) {
-            throw new Error(
-                `an EventBridge pattern for one item is ${length(patternOf(g))} characters, over the ${MAX_PATTERN_LENGTH} EventBridge allows by default`,
-            );
+        const n = length(patternOf(g.map(entryOf)));
+        if (n > MAX_PATTERN_LENGTH) {
+            throw new Error(`an EventBridge pattern is ${n} characters, over the ${MAX_PATTERN_LENGTH} allowed`);
         }
     }
     return groups;
@@ -158,115 +188,98 @@ function chunk<T>(items: readonly T[], patternOf: (group: readonly T[]) => Event
 const callsNamed = (list: readonly WatchedCall[], names: readonly string[]) =>
     names.map((n) => list.find((c) => c.call === n) as WatchedCall);
 
-/** The calls of each owner kind, in the order of calls.ts. */
-export const OWNER_RULE_CALLS: Readonly<Record<OwnerRuleKind, readonly WatchedCall[]>> = {
-    secrets: SECRET_CALLS.filter((c) => c.call !== "UpdateSecret"),
-    reencrypt: callsNamed(SECRET_CALLS, ["UpdateSecret"]),
-    keys: KEY_CALLS.filter((c) => c.call !== "CreateGrant"),
-    grants: callsNamed(KEY_CALLS, ["CreateGrant"]),
-};
-
-/** The pattern of an owner rule of `kind` for all of `input`'s secrets or keys. */
-export function ownerPattern(kind: OwnerRuleKind, input: OwnerWatchInput): EventPattern {
-    const { partition, region, accountId } = input;
-    const calls = OWNER_RULE_CALLS[kind];
-    if (kind === "secrets" || kind === "reencrypt") {
-        const keys = new Map(input.keys.map((k) => [k.id, k]));
-        const ownKeys = [...new Set(input.secrets.map((s) => s.keyId))].map((id) => keys.get(id) as WatchedKey);
-        return basePattern("secretsmanager", calls, {
-            requestParameters: {
-                secretId: input.secrets.flatMap((s) => secretIdForms(partition, region, accountId, s)),
-                // UpdateSecret alerts only when it names a KmsKeyId that is none of the keys of
-                // this rule's secrets, so updates of a description do not alert.
-                // `anything-but` does not match a missing field.
-                ...(kind === "reencrypt" && {
-                    kmsKeyId: [
-                        { "anything-but": ownKeys.flatMap((k) => keyAllForms(partition, region, accountId, k)) },
-                    ],
-                }),
-            },
-        });
-    }
-    return basePattern("kms", calls, {
-        requestParameters: { keyId: input.keys.map((k) => keyMatcher(k.arn)) },
-        // A grant made by the owner account is this program's or the owner's business; one
-        // made from any other account is not expected.
-        ...(kind === "grants" && { userIdentity: { accountId: [{ "anything-but": accountId }] } }),
+/** The pattern of an owner rule of `kind` that lists the exact IDs `values`. */
+export function ownerPattern(kind: OwnerRuleKind, accountId: string, values: readonly Matcher[]): EventPattern {
+    const branches = ownBranches(kind, accountId);
+    const plain = OWNER_RULE_CALLS[kind].filter((c) => !(c.call in branches)).map((c) => c.call);
+    return basePattern(kind === "secrets" ? "secretsmanager" : "kms", {
+        requestParameters: { [kind === "secrets" ? "secretId" : "keyId"]: [...values] },
+        $or: [
+            { eventName: plain },
+            ...Object.entries(branches).map(([call, extra]) => ({ eventName: [call], ...extra })),
+        ],
     });
 }
 
+/** Every exact ID of `kind` in `input`, in rule order: secrets by name, keys by layout id. */
+function allIds(kind: OwnerRuleKind, input: OwnerWatchInput): WatchedId[] {
+    const names = kind === "secrets" ? input.secrets.map((s) => s.name) : input.keys.map((k) => k.id);
+    const forms = kind === "secrets" ? 3 : 2;
+    return [...names]
+        .sort((a, b) => a.localeCompare(b))
+        .flatMap((of) => Array.from({ length: forms }, (_, form) => ({ of, form })));
+}
+
+/** The value of one exact ID in `input` (real ARNs or same-length placeholders). */
+function idValue(kind: OwnerRuleKind, input: OwnerWatchInput): (id: WatchedId) => string {
+    const { partition, region, accountId } = input;
+    const secrets = new Map(input.secrets.map((s) => [s.name, s]));
+    const keys = new Map(input.keys.map((k) => [k.id, k]));
+    return ({ of, form }) => {
+        const forms =
+            kind === "secrets"
+                ? secretIdForms(partition, region, accountId, secrets.get(of) as WatchedSecret)
+                : keyIdForms((keys.get(of) as WatchedKey).arn);
+        return forms[form];
+    };
+}
+
 /**
- * One owner rule of `kind`, for all of `input`'s secrets (secret kinds) or keys (key kinds),
- * unsplit. `ownerWatchRules` calls it on each chunk; the component calls it again on one chunk
- * with the real ARNs. `input.secrets` of a key rule only count the secrets of each key.
+ * One owner rule of `kind` listing `ids` (a chunk `ownerWatchRules` made), with their values
+ * from `input`: the component calls it again on each chunk with the real ARNs.
  */
-export function ownerRule(kind: OwnerRuleKind, n: number, input: OwnerWatchInput, stack: string): WatchRule {
+export function ownerRule(
+    kind: OwnerRuleKind,
+    n: number,
+    input: OwnerWatchInput,
+    ids: readonly WatchedId[],
+    stack: string,
+): WatchRule {
     const calls = OWNER_RULE_CALLS[kind];
-    const pattern = ownerPattern(kind, input);
-    const id = `${kind}-${n}`;
-    if (kind === "secrets" || kind === "reencrypt") {
+    const pattern = ownerPattern(kind, input.accountId, ids.map(idValue(kind, input)));
+    const of = [...new Set(ids.map((i) => i.of))];
+    const base = { id: `${kind}-${n}`, kind, calls, pattern, ids: [...ids] };
+    if (kind === "secrets") {
         const headline = "a watched call on a shared secret";
         return {
-            id,
-            kind,
-            calls,
-            description: `secretshare (${stack}): ${kind === "secrets" ? headline : calls[0].what}`,
-            pattern,
-            ...alertTransformer({
-                stack,
-                headline,
-                calls,
-                subject: { field: "secret", path: "$.detail.requestParameters.secretId" },
-            }),
-            secrets: input.secrets.map((s) => s.name),
-            keys: kind === "reencrypt" ? [...new Set(input.secrets.map((s) => s.keyId))] : [],
+            ...base,
+            description: `secretshare (${stack}): ${headline}`,
+            ...alertTransformer({ stack, headline, calls }),
+            secrets: of,
+            keys: [],
         };
     }
     const headline = "a watched call on the KMS key that encrypts shared secrets";
     // How many secrets each key encrypts, never which: the stack output keyArns says that.
-    const counts = new Map<string, number>();
-    for (const s of input.secrets) counts.set(s.keyId, (counts.get(s.keyId) ?? 0) + 1);
+    const keys = input.keys.filter((k) => of.includes(k.id));
     const secretsPerKey = Object.fromEntries(
-        input.keys.map((k) => [k.arn.split("/").pop() as string, counts.get(k.id) ?? 0]),
+        keys.map((k) => [k.arn.split("/").pop() as string, input.secrets.filter((s) => s.keyId === k.id).length]),
     );
     return {
-        id,
-        kind,
-        calls,
-        description: `secretshare (${stack}): ${kind === "keys" ? headline : calls[0].what}`,
-        pattern,
+        ...base,
+        description: `secretshare (${stack}): ${headline}`,
         ...alertTransformer({
             stack,
             headline,
             calls,
-            subject: { field: "key", path: "$.detail.requestParameters.keyId" },
             extra: {
                 secretsEncryptedByKey: secretsPerKey,
                 whichSecrets: `The stack output keyArns maps each shared secret to its key: pulumi stack output keyArns --stack ${stack}`,
             },
         }),
         secrets: [],
-        keys: input.keys.map((k) => k.id),
+        keys: of,
     };
 }
 
 /** Every rule of the owner side, for this program's secrets and keys only. */
 export function ownerWatchRules(input: OwnerWatchInput, stack: string): WatchRule[] {
-    const byName = [...input.secrets].sort((a, b) => a.name.localeCompare(b.name));
-    // Secrets of one key together, so that a reencrypt rule names as few keys as it can.
-    const byKey = [...byName].sort((a, b) => a.keyId.localeCompare(b.keyId));
-    const keys = [...input.keys].sort((a, b) => a.id.localeCompare(b.id));
     const rules: WatchRule[] = [];
-    const add = (kind: OwnerRuleKind, groups: OwnerWatchInput[]) =>
-        groups.forEach((g, i) => rules.push(ownerRule(kind, i, g, stack)));
-    const withSecrets = (secrets: readonly WatchedSecret[]) => ({ ...input, secrets });
-    const withKeys = (group: readonly WatchedKey[]) => ({ ...input, keys: group });
-    for (const kind of ["secrets", "reencrypt"] as const) {
-        const ordered = kind === "secrets" ? byName : byKey;
-        add(kind, chunk(ordered, (g) => ownerPattern(kind, withSecrets(g))).map(withSecrets));
-    }
-    for (const kind of ["keys", "grants"] as const) {
-        add(kind, chunk(keys, (g) => ownerPattern(kind, withKeys(g))).map(withKeys));
+    for (const kind of ["secrets", "keys"] as const) {
+        const groups = chunk(allIds(kind, input), idValue(kind, input), (values) =>
+            ownerPattern(kind, input.accountId, values),
+        );
+        groups.forEach((ids, n) => rules.push(ownerRule(kind, n, input, ids, stack)));
     }
     return rules;
 }
@@ -317,28 +330,23 @@ export function consumerWatchRules(
         ];
         for (const [ruleKind, call, extra] of kinds) {
             const calls = callsNamed(CONSUMER_CALLS, [call]);
-            const patternOf = (group: readonly string[]) =>
-                basePattern("iam", calls, {
-                    requestParameters: {
-                        [nameField]: group.map((n): Matcher => ({ "equals-ignore-case": n })),
-                        ...extra,
-                    },
+            const entryOf = (n: string): Matcher => ({ "equals-ignore-case": n });
+            const patternOf = (entries: Matcher[]) =>
+                basePattern("iam", {
+                    eventName: [call],
+                    requestParameters: { [nameField]: entries, ...extra },
                 });
-            chunk(names, patternOf).forEach((group, i) =>
+            chunk(names, entryOf, patternOf).forEach((group, i) =>
                 rules.push({
                     id: `${ruleKind}-${i}`,
                     kind: ruleKind,
                     calls,
                     description: `secretshare (${stack}): ${calls[0].what}`,
-                    pattern: patternOf(group),
-                    ...alertTransformer({
-                        stack,
-                        headline: calls[0].what,
-                        calls,
-                        subject: { field: "identity", path: `$.detail.requestParameters.${nameField}` },
-                    }),
+                    pattern: patternOf(group.map(entryOf)),
+                    ...alertTransformer({ stack, headline: calls[0].what, calls }),
                     secrets: [],
                     keys: [],
+                    ids: [],
                 }),
             );
         }

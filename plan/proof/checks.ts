@@ -8,11 +8,12 @@ import {
 } from "../../aws/arn";
 import { ownerExportsSchema, type ReaderGrant } from "../../contract/ownerExports";
 import type { Plan, PlannedStack } from "../plan";
-import { keptChecks } from "./kept";
+import { keptChecks, type KeptInfo } from "./kept";
+import { PreviewJudge, previewUnknowns, type NotProvenInPreview } from "./preview";
 import { lookalikes, otherPrincipal, unrelatedAccount } from "./principals";
 import { Registry, type SecretInfo } from "./registry";
 import { ANONYMOUS, isServicePrincipal, type PolicyRef, type SimulationRequest } from "./simulator";
-import { externalTrustWarnings, trustChecks } from "./trust";
+import { externalTrustWarnings, trustChecks, trustOrderWarnings } from "./trust";
 
 /**
  * What must hold comes from each owner stack's exports (contract/ownerExports.ts): each reader of
@@ -23,13 +24,14 @@ import { externalTrustWarnings, trustChecks } from "./trust";
  * reader's ARN wherever a character of it would be a wildcard, and anyone at all. With
  * `secretPolicy.acceptDefaultStage`, a read that names no stage is Allowed and one by version ID
  * Denied. Each reader role the plan creates gets its trust checks (./trust.ts), and each principal
- * a statement kept from others lets read a secret or decrypt with its key is listed (./kept.ts).
+ * a statement kept from others lets read a secret, decrypt with its key or change who reads is
+ * listed (./kept.ts).
  */
 
 /**
  * "Kept": a statement not managed here lets the principal in. Such a check shows what AWS
- * decides for a plain read and fails only when the simulator cannot decide: the statement is
- * someone else's to change.
+ * decides, conditional on the statement's own conditions where it has them, and never fails
+ * because of them: the statement is someone else's to change (./judge.ts, judgeKept).
  */
 export type Expectation = "Allowed" | "Denied" | "Kept";
 
@@ -41,8 +43,8 @@ export interface Check extends SimulationRequest {
     /** `<consumer account>/<reader>`, or who the probe is. */
     readonly who: string;
     readonly expected: Expectation;
-    /** For "Kept": the Sids of the statements not managed here that let the principal in, and where. */
-    readonly kept?: { readonly sids: readonly string[]; readonly document: string };
+    /** For "Kept": the statements not managed here that let the principal in, and on what (./kept.ts). */
+    readonly kept?: KeptInfo;
     /** For a trust check: the reader role (`<account>/<role>`) whose trust policy it proves. */
     readonly role?: string;
 }
@@ -104,11 +106,28 @@ function readerIdentity(reader: ReaderGrant): IdentityArn {
     return id;
 }
 
-/** Builds every check of the plan, in a stable order. `intents`: by owner stack name (default: none). */
+/**
+ * Builds every check of the plan, in a stable order. `intents`: by owner stack name (default: none).
+ * A preview plan has the checks of its stacks' first `up`, less those that use a value the
+ * preview does not know: these are `notProvenInPreview` (./preview.ts), not simulated.
+ */
 export function buildChecks(
     plan: Plan,
     intents: ReadonlyMap<string, OwnerIntent> = new Map(),
-): { checks: Check[]; notProven: NotProven[]; warnings: string[] } {
+): { checks: Check[]; notProven: NotProven[]; warnings: string[]; notProvenInPreview?: NotProvenInPreview[] } {
+    if (plan.preview) {
+        const { preview, ...up } = plan;
+        const built = buildChecks({ ...up, stacks: preview.up }, intents);
+        const judge = new PreviewJudge(previewUnknowns(preview.up, plan.stacks));
+        const checks: Check[] = [];
+        const notProvenInPreview: NotProvenInPreview[] = [];
+        for (const c of built.checks) {
+            const unknown = judge.unknownsOf(c);
+            if (!unknown.length) checks.push(c);
+            else notProvenInPreview.push({ check: c.name, secret: c.secret, who: c.who, action: c.action, unknown });
+        }
+        return { ...built, checks, notProvenInPreview };
+    }
     const reg = new Registry(plan.stacks);
     const checks: Check[] = [];
     const notProven: NotProven[] = [];
@@ -122,6 +141,8 @@ export function buildChecks(
     ]);
     const stranger = unrelatedAccount(used);
     const trusted = new Set<string>();
+    const keysListed = new Set<string>();
+    const trustOrder = trustOrderWarnings(plan.stacks);
 
     for (const { stack, exports } of owners) {
         const { secretArns, keyArns } = exports;
@@ -314,22 +335,18 @@ export function buildChecks(
                 });
             }
 
-            // Who the statements kept from others let read this secret, or decrypt it with its key.
-            for (const k of keptChecks(secretPolicy, keyPolicy, secretArn, keyArn, stranger)) {
+            // Who the statements kept from others let read this secret, decrypt it with its key, or
+            // change who may: each with its own request (./kept.ts).
+            for (const k of keptChecks(secretPolicy, keyPolicy, secretArn, keyArn, stranger, keysListed)) {
                 const { probe, ...check } = k;
-                add(probe, {
-                    ...check,
-                    ...(k.action === "kms:Decrypt"
-                        ? { ...(keyPolicy && { resourcePolicy: keyPolicy }), context: viaSecretsManager }
-                        : { ...(secretPolicy && { resourcePolicy: secretPolicy }), context: current }),
-                });
+                add(probe, check);
             }
         }
 
         // Who can assume each reader role the plan creates (once per role, whichever owner grants it).
         for (const g of grants) {
             for (const reader of [...g.readers].sort((a, b) => a.name.localeCompare(b.name))) {
-                warnings.push(...externalTrustWarnings(g.account, reader, inside));
+                warnings.push(...externalTrustWarnings(g.account, reader, inside), ...trustOrder(g.account, reader));
                 if (reader.kind !== "role" || reader.existing) continue;
                 const identity = reg.identityOf(reader);
                 // Not created by a planned stack: its grants are listed as not proven above.

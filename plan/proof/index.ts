@@ -1,5 +1,6 @@
 import type { Plan } from "../plan";
 import { buildChecks, type NotProven } from "./checks";
+import type { NotProvenInPreview } from "./preview";
 import { ownerIntents } from "./intent";
 import { judge, type CheckResult } from "./judge";
 import { simulateAll, type PoolOptions } from "./pool";
@@ -15,6 +16,7 @@ import { simulateAll, type PoolOptions } from "./pool";
 
 export { ANONYMOUS, type Decision, type PolicyRef, type SimulationOutcome, type SimulationRequest } from "./simulator";
 export type { Check, Expectation, NotProven, OwnerIntent } from "./checks";
+export type { NotProvenInPreview } from "./preview";
 export type { CheckResult } from "./judge";
 
 export interface AccessMatrix {
@@ -22,13 +24,15 @@ export interface AccessMatrix {
     readonly notProven: readonly NotProven[];
     /** What the plan proves but a person should know: a role trusted by an external account. */
     readonly warnings?: readonly string[];
+    /** A preview plan's checks that use values the preview does not know: not simulated (./preview.ts). */
+    readonly notProvenInPreview?: readonly NotProvenInPreview[];
 }
 
 export type MatrixOptions = PoolOptions;
 
 /** The whole matrix: every check simulated, one action per simulation, judged in the checks' order. */
 export async function accessMatrix(plan: Plan, options: MatrixOptions = {}): Promise<AccessMatrix> {
-    const { checks, notProven, warnings } = buildChecks(plan, ownerIntents(plan));
+    const { checks, notProven, warnings, notProvenInPreview } = buildChecks(plan, ownerIntents(plan));
     const outcomes = await simulateAll(checks, options);
     const results: CheckResult[] = [];
     for (const [i, check] of checks.entries()) {
@@ -37,5 +41,5 @@ export async function accessMatrix(plan: Plan, options: MatrixOptions = {}): Pro
         if ("thrown" in outcome) throw new Error(outcome.thrown);
         results.push(judge(check, outcome));
     }
-    return { checks: results, notProven, warnings };
+    return { checks: results, notProven, warnings, ...(notProvenInPreview && { notProvenInPreview }) };
 }

@@ -1,6 +1,7 @@
 import { accountOfArn, identityArn, parseIdentityArn } from "../../aws/arn";
 import type { ReaderGrant } from "../../contract/ownerExports";
-import { serviceTrust } from "../../policies/documents";
+import { PlanError } from "../../common/errors";
+import type { PlannedStack } from "../plan";
 import type { Check } from "./checks";
 import type { Identity } from "./registry";
 import { isServicePrincipal, type PolicyRef } from "./simulator";
@@ -10,10 +11,10 @@ import { isServicePrincipal, type PolicyRef } from "./simulator";
  * policy (`aws:iam/role:Role` `assumeRolePolicy`): whoever assumes the role reads its secrets, so
  * the trust policy is part of the grant.
  *
- * - each `assumedBy` principal: `sts:AssumeRole` Allowed, and `sts:TagSession` where the service
- *   tags its sessions (EKS Pod Identity); a service that sends `aws:SourceAccount` assumes it for
- *   the role's account, and is Denied for a resource of an unrelated account (confused deputy:
- *   https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html);
+ * - each `assumedBy` principal: `sts:AssumeRole` Allowed; a service: each action its
+ *   documentation requires (REQUIRED_TRUST_ACTIONS) Allowed, and where it sends
+ *   `aws:SourceAccount`, Allowed for the role's account and Denied for a resource of an unrelated
+ *   account (confused deputy: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html);
  * - with `assumedBy`, another principal of the role's account: Denied; without it, the role trusts
  *   its account, and a principal there whose own policies allow it: Allowed (shown, as it is so);
  * - a principal of an unrelated account: Denied.
@@ -39,6 +40,58 @@ export interface TrustContext {
 }
 
 type TrustCheck = Omit<Check, "name" | "secret" | "role">;
+
+/** What a service's documentation says its role's trust policy must allow. */
+export interface RequiredTrust {
+    readonly actions: readonly string[];
+    /** It sends `aws:SourceAccount` when it assumes a role (the builder then requires it). */
+    readonly sendsSourceAccount: boolean;
+    readonly source: string;
+}
+
+/**
+ * What each service principal needs, as the proof expects it: kept apart from the table the
+ * trust policy builder uses (policies/documents.ts, SERVICE_TRUST) on purpose, so that a builder
+ * that leaves out an action fails the plan instead of agreeing with itself. A service missing
+ * here cannot be proven: the plan stops (exit 2) naming it.
+ */
+export const REQUIRED_TRUST_ACTIONS: Readonly<Record<string, RequiredTrust>> = {
+    "ec2.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
+        sendsSourceAccount: false,
+        source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
+    },
+    "ecs-tasks.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
+        sendsSourceAccount: true,
+        source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
+    },
+    "lambda.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
+        sendsSourceAccount: false,
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+    },
+    "pods.eks.amazonaws.com": {
+        actions: ["sts:AssumeRole", "sts:TagSession"],
+        sendsSourceAccount: false,
+        source: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html",
+    },
+    "rolesanywhere.amazonaws.com": {
+        actions: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+        sendsSourceAccount: false,
+        source: "https://docs.aws.amazon.com/rolesanywhere/latest/userguide/trust-model.html",
+    },
+    "scheduler.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
+        sendsSourceAccount: true,
+        source: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
+    },
+    "states.amazonaws.com": {
+        actions: ["sts:AssumeRole"],
+        sendsSourceAccount: true,
+        source: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html",
+    },
+};
 
 /** The identity policy a principal that assumes `roleArn` is given: its own side, assumed to allow. */
 function mayAssume(principal: string, roleArn: string): PolicyRef {
@@ -90,11 +143,17 @@ export function trustChecks(ctx: TrustContext): (TrustCheck & { probe: string })
     const assumedBy = [...(reader.assumedBy ?? [])].sort();
     for (const p of assumedBy) {
         if (isServicePrincipal(p)) {
-            const needs = serviceTrust(p);
-            const own: Record<string, string> = needs.sourceAccount ? { "aws:SourceAccount": roleAccount } : {};
-            assume(p, p, "sts:AssumeRole", own, "Allowed");
-            if (needs.tagSession) assume(p, p, "sts:TagSession", own, "Allowed");
-            if (needs.sourceAccount) {
+            const needs = REQUIRED_TRUST_ACTIONS[p];
+            if (!needs) {
+                // Config refuses such a service; nothing here could say which actions it needs.
+                throw new PlanError(
+                    `role ${ctx.account}/${reader.name} trusts ${p}, a service principal whose trust needs the plan does not know ` +
+                        `(it knows ${Object.keys(REQUIRED_TRUST_ACTIONS).sort().join(", ")}), so it cannot prove that the service can assume the role`,
+                );
+            }
+            const own: Record<string, string> = needs.sendsSourceAccount ? { "aws:SourceAccount": roleAccount } : {};
+            for (const action of needs.actions) assume(p, p, action, own, "Allowed");
+            if (needs.sendsSourceAccount) {
                 assume(
                     `${p} for a resource of unrelated ${stranger}`,
                     p,
@@ -139,4 +198,65 @@ export function externalTrustWarnings(account: string, reader: ReaderGrant, insi
                 `role ${account}/${reader.name} trusts ${p} of external account ${accountOfArn(p)} ` +
                 `(named in its externalAccounts): principals there that may assume it read ${reader.secrets.join(", ")}`,
         );
+}
+
+/**
+ * Warning lines for the `assumedBy` ARNs that are identities a planned stack creates, when nothing
+ * makes that identity exist before the role's trust policy is written: IAM refuses a trust policy
+ * that names a principal that does not exist yet (MalformedPolicyDocument, "Invalid principal in
+ * policy"), so the role's create would fail. A stack deploys after the stack it reads
+ * (`secretshare:ownerStack`); stacks that do not read each other have no order, and within one
+ * stack the role and the identity are created at once (nothing in the trust policy refers to the
+ * identity's resource). https://repost.aws/knowledge-center/iam-trust-policy-error
+ * Returns a function of one reader: `(account, reader) => lines`.
+ */
+export function trustOrderWarnings(
+    stacks: readonly PlannedStack[],
+): (account: string, reader: ReaderGrant) => string[] {
+    const creator = new Map<string, string>();
+    for (const s of stacks) {
+        for (const r of s.resources) {
+            if (r.type !== "aws:iam/user:User" && r.type !== "aws:iam/role:Role") continue;
+            if (s.origins[`${r.type}::${r.name}`] !== "created" || typeof r.state.arn !== "string") continue;
+            creator.set(r.state.arn, s.name);
+        }
+    }
+    const reads = new Map(stacks.filter((s) => s.reference).map((s) => [s.name, s.reference?.stack as string]));
+    /** `a` deploys after `b`: it reads b's exports, directly or through the stacks it reads. */
+    const after = (a: string, b: string) => {
+        const seen = new Set<string>();
+        for (let s = reads.get(a); s !== undefined && !seen.has(s); s = reads.get(s)) {
+            if (s === b) return true;
+            seen.add(s);
+        }
+        return false;
+    };
+    return (account, reader) => {
+        const roleStack = reader.kind === "role" && !reader.existing ? creator.get(reader.arn) : undefined;
+        if (roleStack === undefined) return [];
+        const role = `role ${account}/${reader.name} (created by stack "${roleStack}")`;
+        const refused = "IAM refuses a trust policy that names a principal that does not exist yet";
+        const out: string[] = [];
+        for (const p of [...(reader.assumedBy ?? [])].sort()) {
+            const stack = creator.get(p);
+            if (stack === undefined || (stack !== roleStack && after(roleStack, stack))) continue;
+            if (stack === roleStack) {
+                out.push(
+                    `${role} trusts ${p}, which the same stack creates in the same deploy, with nothing that creates it first: ` +
+                        `${refused}, so the role's create can fail. Deploy stack "${stack}" once without ${p} in the reader's assumedBy, then add it back and deploy again`,
+                );
+            } else if (after(stack, roleStack)) {
+                out.push(
+                    `${role} trusts ${p}, which stack "${stack}" creates, and "${stack}" reads "${roleStack}" and so deploys after it: ` +
+                        `${refused}. Deploy "${roleStack}" without ${p} in the reader's assumedBy, then "${stack}", then add it back and deploy "${roleStack}" again`,
+                );
+            } else {
+                out.push(
+                    `${role} trusts ${p}, which stack "${stack}" creates, and nothing orders the two stacks: ` +
+                        `${refused}, so deploy stack "${stack}" before stack "${roleStack}"`,
+                );
+            }
+        }
+        return out;
+    };
 }

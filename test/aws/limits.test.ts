@@ -26,7 +26,7 @@ const num = (n: number) => n.toLocaleString("en-US");
 export function catalogueMarkdown(): string {
     const sizes = Object.values(LIMITS as Record<LimitName, SizeLimit>).map(
         (l) =>
-            `| ${l.what} | ${num(l.size)} ${l.unit} | whitespace ${l.whitespace} | ${l.adjustable ? "yes (the plan checks the default)" : "no"} | ${l.appliesTo.map((a) => `\`${a}\``).join(", ")} | [source](${l.source}) |`,
+            `| ${l.what} | ${num(l.size)} ${l.unit} | whitespace ${l.whitespace} | ${l.adjustable ? (l.setting ? `yes, up to ${num(l.raisedMax ?? l.size)}: \`${l.setting}\`` : "yes (the plan checks the default)") : "no"} | ${l.appliesTo.map((a) => `\`${a}\``).join(", ")} | [source](${l.source}) |`,
     );
     const quotas = Object.values(QUOTAS as Record<string, Quota>).map(
         (q) =>
@@ -34,7 +34,7 @@ export function catalogueMarkdown(): string {
     );
     const names = NAME_RULES.map(
         (r) =>
-            `| ${r.what} | \`${r.type}\` \`${r.input}\` | ${r.max} | \`${r.charsetText}\` | ${r.autoname ? `logical name + ${AUTONAME_SUFFIX}, at most ${r.autoname.max}${r.autoname.prefix ? `, after \`${r.autoname.prefix}\`` : ""}` : "—"} | per ${r.unique}${r.caseInsensitive ? ", ignoring case" : ""} | [source](${r.source}) |`,
+            `| ${r.what} | \`${r.type}\` \`${r.input}\` | ${r.max} | \`${r.charsetText}\` | ${r.autoname ? `logical name + ${AUTONAME_SUFFIX}, at most ${r.autoname.max}${r.autoname.prefix ? `, after \`${r.autoname.prefix}\`` : ""}` : r.generated ? `none: the provider's \`${r.generated.prefix}\` + ${r.generated.suffix}` : "—"} | per ${r.unique}${r.caseInsensitive ? ", ignoring case" : ""} | [source](${r.source}) |`,
     );
     return [
         "### Document sizes",

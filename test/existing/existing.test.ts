@@ -468,7 +468,7 @@ describe("existing resources: the seed's starting point under the mock runtime",
             [KEY_POLICY, "share-key-policy"],
             [SECRET_POLICY, "share-MySecret-policy"],
         ]) {
-            expect(optionsOf(owner, type, name), name).to.deep.include({ retainOnDelete: true, protect: true });
+            expect(optionsOf(owner, type, name), name).to.deep.include({ retainOnDelete: true });
             expect(optionsOf(owner, type, name)?.import, name).to.equal(undefined);
         }
     });
@@ -733,7 +733,7 @@ describe("existing resources: refusals at run time", () => {
             keys: [{ ...EXAMPLE_WORLD.keys![0], keyState: "Disabled" }],
         };
         expect(await errorOf(() => primary({}, disabled))).to.include(
-            `is in state Disabled: it is disabled, so readers could not decrypt: enable it (aws kms enable-key), then run again`,
+            `is disabled: Secrets Manager could not encrypt with it and readers could not decrypt. Enable it (aws kms enable-key --key-id ${EXAMPLE_WORLD.keys![0].arn}), then run again`,
         );
     });
 
@@ -810,7 +810,6 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         expect(secret.id).to.equal(EXAMPLE_SECRET_ARN);
         expect(optionsOf(r, "aws:secretsmanager/secret:Secret", "share-MySecret")).to.deep.include({
             import: EXAMPLE_SECRET_ARN,
-            protect: true,
             retainOnDelete: true,
         });
         expect(ofType(r, "aws:secretsmanager/secretVersion:SecretVersion")).to.deep.equal([]);
@@ -821,7 +820,7 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         );
     });
 
-    it("adopts the existing key and secret: imported, protected, retained, with the live inputs and no replacement", async () => {
+    it("adopts the existing key and secret: imported, retained, with the live inputs and no replacement", async () => {
         const r = await primary({
             "secretshare:key": { existing: EXAMPLE_KEY_ARN, adopt: true },
             "secretshare:secrets": [{ arn: EXAMPLE_SECRET_ARN, adopt: true, readers: ["secondary/Stuart"] }],
@@ -830,7 +829,7 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         expect(key.inputs).to.deep.equal({ description: "MyKey" });
         expect(key.id).to.equal(EXAMPLE_KEY_ID);
         const keyOptions = optionsOf(r, "aws:kms/key:Key", "share-key");
-        expect(keyOptions).to.deep.include({ import: EXAMPLE_KEY_ID, protect: true, retainOnDelete: true });
+        expect(keyOptions).to.deep.include({ import: EXAMPLE_KEY_ID, retainOnDelete: true });
         expect(keyOptions?.ignoreChanges).to.include.members([
             "policy",
             "enableKeyRotation",
@@ -843,7 +842,6 @@ describe("existing resources: mixing existing and created, and adopting", () => 
         expect(secret.inputs).to.deep.equal({ name: "MySecret", kmsKeyId: EXAMPLE_KEY_ARN });
         expect(optionsOf(r, "aws:secretsmanager/secret:Secret", "share-MySecret")).to.deep.include({
             import: EXAMPLE_SECRET_ARN,
-            protect: true,
             retainOnDelete: true,
         });
         expect(r.outputs).to.deep.include({ keyArn: EXAMPLE_KEY_ARN, secretArn: EXAMPLE_SECRET_ARN });

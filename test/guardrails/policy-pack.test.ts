@@ -322,21 +322,25 @@ describe("policy pack: validateResource", () => {
         expect(result.notApplicable).to.deep.equal([
             "secret-customer-managed-key",
             "kms-key-rotation",
+            "kms-key-rotation-adopted",
             "identity-policy-exact-arns",
             "provider-allowed-account-ids",
         ]);
     });
 
-    it("has six mandatory policies with unique names", () => {
+    it("has seven policies with unique names, all mandatory but the adopted keys' rotation warning", () => {
         expect(POLICIES.map((p) => p.name)).to.deep.equal([
             "secret-customer-managed-key",
             "secret-policy-block-public",
             "no-public-principal",
             "kms-key-rotation",
+            "kms-key-rotation-adopted",
             "identity-policy-exact-arns",
             "provider-allowed-account-ids",
         ]);
-        expect(POLICIES.every((p) => p.enforcementLevel === "mandatory")).to.equal(true);
+        expect(POLICIES.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name)).to.deep.equal([
+            "kms-key-rotation-adopted",
+        ]);
     });
 });
 
@@ -432,13 +436,15 @@ describe("policy pack: as Pulumi runs it", function () {
             });
             const Client = grpc.makeGenericClientConstructor(analyzerGrpc.AnalyzerService, "Analyzer");
             const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-            const call = (type: string, name: string, props: Record<string, unknown>) => {
+            const call = (type: string, name: string, props: Record<string, unknown>, ignoreChanges: string[] = []) => {
                 const req = new analyzerPb.AnalyzeRequest();
                 req.setType(type);
                 req.setName(name);
                 req.setUrn(`urn:pulumi:primary::secretshare::${type}::${name}`);
                 req.setProperties(Struct.fromJavaScript(props as Record<string, never>));
-                req.setOptions(new analyzerPb.AnalyzerResourceOptions());
+                const options = new analyzerPb.AnalyzerResourceOptions();
+                options.setIgnorechangesList(ignoreChanges);
+                req.setOptions(options);
                 return new Promise<analyzerPb.AnalyzeResponse.AsObject>((resolve, reject) =>
                     (
                         client as unknown as {
@@ -470,6 +476,19 @@ describe("policy pack: as Pulumi runs it", function () {
                 ["secret-customer-managed-key", analyzerPb.EnforcementLevel.ADVISORY],
             ]);
             expect(unknown.diagnosticsList[0].message).to.contain("can't run policy 'secret-customer-managed-key'");
+
+            // An adopted key: its rotation ignored, so the engine sends the live value. A warning only.
+            const adopted = await call(TYPES.key, "share-key", { description: "MyKey", enableKeyRotation: false }, [
+                "enableKeyRotation",
+                "tags",
+            ]);
+            expect(adopted.diagnosticsList.map((d) => [d.policyname, d.enforcementlevel])).to.deep.equal([
+                ["kms-key-rotation-adopted", analyzerPb.EnforcementLevel.ADVISORY],
+            ]);
+            const created = await call(TYPES.key, "share-key", { description: "x", enableKeyRotation: false });
+            expect(created.diagnosticsList.map((d) => [d.policyname, d.enforcementlevel])).to.deep.equal([
+                ["kms-key-rotation", analyzerPb.EnforcementLevel.MANDATORY],
+            ]);
             client.close();
         } finally {
             child.kill();

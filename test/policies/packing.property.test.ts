@@ -30,8 +30,8 @@ import { ownerLayout, packIdentityPolicy, type OwnerLayout } from "../../policie
  * is, no document exceeds its AWS limit, the result is the same for the same input (and, where
  * the code promises it, for the same input in another order), and an identity's grants go to
  * customer managed policies only when its inline policy would not fit. fast-check draws a new
- * seed each run and prints it with the smallest failing input it finds; `numRuns` keeps each
- * property to a few hundred milliseconds.
+ * seed each run and prints it with the smallest failing input it finds (rerun that input with
+ * `{ seed, path }` in the property's parameters); `numRuns` bounds the inputs each property tries.
  */
 
 const PARTITION = "aws";
@@ -223,7 +223,7 @@ describe("property: the key policy's Decrypt grants", () => {
                     Action: "kms:*",
                 });
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -235,7 +235,7 @@ describe("property: the key policy's Decrypt grants", () => {
                 const smaller = size(bySecret) < size(byReader) ? bySecret : byReader;
                 expect(decryptStatements(keyPolicy(keyArgs(c)))).to.deep.equal(smaller);
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -266,7 +266,7 @@ describe("property: the key policy's Decrypt grants", () => {
                     JSON.stringify(keyPolicy(keyArgs(c))),
                 );
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -282,7 +282,7 @@ describe("property: the key policy's Decrypt grants", () => {
                     expect(readersOf(describe[0], c.form)).to.deep.equal(readers.sort());
                 }
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 });
@@ -354,7 +354,7 @@ describe("property: packing an identity policy", () => {
                 }
                 if (packing.mode === "managed") expect(packing.chunks.length).to.be.at.most(MAX_ATTACHED_POLICIES);
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -366,7 +366,7 @@ describe("property: packing an identity policy", () => {
                 if (fits) expect(packing).to.deep.equal({ mode: "inline", chunks: [c.grants.map((_, i) => i)] });
                 else if (packing) expect(packing.mode).to.equal("managed");
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -380,7 +380,7 @@ describe("property: packing an identity policy", () => {
                     expect(managedSize([...chunks[i], chunks[i + 1][0]])).to.be.above(LIMITS.managedPolicy.size);
                 }
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -396,7 +396,7 @@ describe("property: packing an identity policy", () => {
                 expect(error.problems).to.have.length(1);
                 expect(error.problems[0]).to.match(new RegExp(`^${c.kind} apps/reader reads `));
             }),
-            { numRuns: 100 },
+            { numRuns: 60 },
         );
     });
 
@@ -410,7 +410,7 @@ describe("property: packing an identity policy", () => {
                     once.packing?.mode === "inline",
                 );
             }),
-            { numRuns: 60 },
+            { numRuns: 30 },
         );
     });
 });
@@ -562,7 +562,7 @@ describe("property: the owner's layout", function () {
                     for (const st of statements) expect(readersOf(st, c.form)).to.deep.equal(arns);
                 }
             }),
-            { numRuns: 50 },
+            { numRuns: 40 },
         );
     });
 
@@ -591,7 +591,7 @@ describe("property: the owner's layout", function () {
                     );
                 }
             }),
-            { numRuns: 60 },
+            { numRuns: 40 },
         );
     });
 
@@ -609,7 +609,7 @@ describe("property: the owner's layout", function () {
                     expect(JSON.stringify(other.secretPolicies)).to.equal(JSON.stringify(layout.secretPolicies));
                 },
             ),
-            { numRuns: 40 },
+            { numRuns: 25 },
         );
     });
 });

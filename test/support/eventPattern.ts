@@ -29,13 +29,25 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
     return matchObject(pattern, [event]);
 }
 
-/** `candidates`: the values at this level (several when an array of objects was crossed). */
+/**
+ * `candidates`: the values at this level (several when an array of objects was crossed). A `$or`
+ * field holds two or more patterns for this same level, one of which must match besides the
+ * other fields (EventBridge's comparison operators page; AWS's matcher expands each branch into
+ * a rule of its own, with the fields outside the `$or`).
+ */
 function matchObject(pattern: EventPattern, candidates: unknown[]): boolean {
     for (const [field, sub] of Object.entries(pattern)) {
+        if (field === "$or") {
+            const branches = sub as unknown[];
+            if (!Array.isArray(branches) || branches.length < 2 || !branches.every(isPatternObject))
+                throw new UnsupportedPatternError("$or must hold two or more pattern objects");
+            if (!branches.some((b) => matchObject(b, candidates))) return false;
+            continue;
+        }
         if (field.startsWith("$")) throw new UnsupportedPatternError(`operator ${field} is not supported`);
         const values = candidates.flatMap((c) => childValues(c, field));
         if (Array.isArray(sub)) {
-            if (!matchLeaf(sub, values)) return false;
+            if (!matchLeaf(sub as Matcher[], values)) return false;
         } else {
             const objects = values.filter((v) => v !== null && typeof v === "object");
             if (objects.length === 0 || !matchObject(sub, objects)) return false;
@@ -43,6 +55,8 @@ function matchObject(pattern: EventPattern, candidates: unknown[]): boolean {
     }
     return true;
 }
+
+const isPatternObject = (v: unknown): v is EventPattern => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** The value(s) of `field` in `node`; arrays are flattened one level at a time. */
 function childValues(node: unknown, field: string): unknown[] {
@@ -136,12 +150,15 @@ function numeric(spec: (string | number)[], v: number): boolean {
 }
 
 /**
- * Renders an input transformer the way EventBridge fills a JSON template: each `<name>` is
- * replaced by the JSON of the value at its path (dot notation), `<aws.events.event.json>` by the
- * whole event and `<aws.events.event>` by the event without its `detail`, as the EventBridge
- * guide documents them. A path that resolves to nothing throws: the rules here only use paths
+ * Renders an input transformer the way EventBridge fills a JSON template, as its guide documents
+ * it (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html):
+ * an object or array variable becomes its JSON; a string variable is quoted when the template
+ * places it as a bare value (the guide's "Simple JSON" example) and left as it is inside a
+ * quoted string, and in neither case escaped ("EventBridge doesn't escape values extracted by
+ * Input Path", under "Common issues"), so a `"` in a string value breaks out of its string here
+ * as it would there. `<aws.events.event.json>` is the whole event, `<aws.events.event>` the event
+ * without its `detail`. A path that resolves to nothing throws: the rules here only use paths
  * that every matching event has, and the tests hold them to it.
- * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
  */
 export function renderInputTemplate(
     paths: Readonly<Record<string, string>>,
@@ -149,24 +166,50 @@ export function renderInputTemplate(
     event: unknown,
     ruleName = "rule",
 ): string {
-    return template.replace(/<([\w.-]+)>/g, (_, name: string) => {
-        if (name === "aws.events.event.json") return JSON.stringify(event);
-        if (name === "aws.events.event") {
-            const rest: Record<string, unknown> = { ...(event as Record<string, unknown>) };
-            delete rest.detail;
-            return JSON.stringify(rest);
+    let out = "";
+    let inString = false;
+    for (let i = 0; i < template.length; i++) {
+        const c = template[i];
+        const variable = c === "<" ? /^<([\w.-]+)>/.exec(template.slice(i)) : null;
+        if (variable) {
+            out += insert(valueOf(variable[1], paths, event, ruleName), inString);
+            i += variable[0].length - 1;
+            continue;
         }
-        if (name === "aws.events.rule-name") return JSON.stringify(ruleName);
-        const path = paths[name];
-        if (path === undefined) throw new Error(`template variable <${name}> has no input path`);
-        let value: unknown = event;
-        for (const part of path
-            .replace(/^\$\.?/, "")
-            .split(".")
-            .filter(Boolean)) {
-            value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined;
+        if (c === "\\" && inString) {
+            out += c + template[i + 1];
+            i++;
+            continue;
         }
-        if (value === undefined) throw new Error(`input path ${path} (<${name}>) is not in the event`);
-        return JSON.stringify(value);
-    });
+        if (c === '"') inString = !inString;
+        out += c;
+    }
+    return out;
+}
+
+function valueOf(name: string, paths: Readonly<Record<string, string>>, event: unknown, ruleName: string): unknown {
+    if (name === "aws.events.event.json") return event;
+    if (name === "aws.events.event") {
+        const rest: Record<string, unknown> = { ...(event as Record<string, unknown>) };
+        delete rest.detail;
+        return rest;
+    }
+    if (name === "aws.events.rule-name") return ruleName;
+    const path = paths[name];
+    if (path === undefined) throw new Error(`template variable <${name}> has no input path`);
+    let value: unknown = event;
+    for (const part of path
+        .replace(/^\$\.?/, "")
+        .split(".")
+        .filter(Boolean)) {
+        value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined;
+    }
+    if (value === undefined) throw new Error(`input path ${path} (<${name}>) is not in the event`);
+    return value;
+}
+
+/** A string as EventBridge inserts it: unescaped, quoted only where the template has no quotes. */
+function insert(value: unknown, inString: boolean): string {
+    if (typeof value !== "string") return JSON.stringify(value);
+    return inString ? value : `"${value}"`;
 }

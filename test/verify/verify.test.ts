@@ -172,15 +172,8 @@ describe("npm run verify", function () {
     /** The watch's 11 calls, each alerting on ours and silent on another secret or key. */
     const watchLines = () => {
         const rule = (id: string) => {
-            // One rule per kind of scoping: Secrets Manager calls, UpdateSecret, KMS calls, grants.
-            const kind =
-                id === "UpdateSecret"
-                    ? "reencrypt"
-                    : id === "CreateGrant"
-                      ? "grants"
-                      : keyCalls.includes(id)
-                        ? "keys"
-                        : "secrets";
+            // One rule per kind of scoping: Secrets Manager calls, KMS calls.
+            const kind = keyCalls.includes(id) ? "keys" : "secrets";
             const name = [...deployedPatterns.keys()].find((n) => n.includes(`-${kind}-0-`));
             expect(name, `deployed rule for ${id}`).not.to.equal(undefined);
             return name as string;

@@ -123,8 +123,45 @@ describe("EventBridge pattern matcher, against the EventBridge user guide's exam
         expect(matchesPattern({ Name: [{ "equals-ignore-case": "alice" }] }, { Name: "ALICE" })).to.equal(true);
     });
 
+    it("$or: one branch must match, besides the other fields of its object (also inside detail)", () => {
+        // The comparison operators page's example: source AND (metricName OR (metricType AND namespace) OR scope).
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+        const p: EventPattern = {
+            source: ["aws.cloudwatch"],
+            $or: [
+                { metricName: ["CPUUtilization", "ReadLatency"] },
+                { metricType: ["MetricType"], namespace: ["AWS/EC2", "AWS/ES"] },
+                { scope: ["Service"] },
+            ],
+        };
+        const cw = { source: "aws.cloudwatch" };
+        expect(matchesPattern(p, { ...cw, metricName: "ReadLatency" })).to.equal(true);
+        expect(matchesPattern(p, { ...cw, metricType: "MetricType", namespace: "AWS/ES" })).to.equal(true);
+        expect(matchesPattern(p, { ...cw, metricType: "MetricType", namespace: "AWS/S3" })).to.equal(false);
+        expect(matchesPattern(p, { ...cw, scope: "Service" })).to.equal(true);
+        expect(matchesPattern(p, { source: "aws.ec2", scope: "Service" })).to.equal(false);
+        // A branch names fields under an object that also has fields outside the $or.
+        const nested: EventPattern = {
+            detail: {
+                requestParameters: { secretId: ["s"] },
+                $or: [{ eventName: ["A"] }, { eventName: ["B"], requestParameters: { kmsKeyId: [{ exists: true }] } }],
+            },
+        };
+        const call = (eventName: string, params: Record<string, unknown>) => ({
+            detail: { eventName, requestParameters: params },
+        });
+        expect(matchesPattern(nested, call("A", { secretId: "s" }))).to.equal(true);
+        expect(matchesPattern(nested, call("B", { secretId: "s" }))).to.equal(false);
+        expect(matchesPattern(nested, call("B", { secretId: "s", kmsKeyId: "k" }))).to.equal(true);
+        expect(matchesPattern(nested, call("B", { secretId: "t", kmsKeyId: "k" }))).to.equal(false);
+    });
+
     it("refuses operators it does not implement rather than ignoring them", () => {
-        expect(() => matchesPattern({ $or: [] }, {})).to.throw(UnsupportedPatternError);
+        expect(() => matchesPattern({ $or: [] }, {})).to.throw(UnsupportedPatternError, "two or more");
+        expect(() => matchesPattern({ $and: [] }, {})).to.throw(
+            UnsupportedPatternError,
+            "operator $and is not supported",
+        );
         expect(() =>
             matchesPattern({ ip: [{ cidr: "10.0.0.0/24" }] } as unknown as EventPattern, { ip: "10.0.0.1" }),
         ).to.throw(UnsupportedPatternError, "operator cidr is not supported");
@@ -148,6 +185,33 @@ describe("renderInputTemplate (the tests' stand-in for EventBridge's input trans
     it("fills <aws.events.event.json> and a $.detail input path with what happened", () => {
         expect(JSON.parse(renderInputTemplate({}, "<aws.events.event.json>", event))).to.deep.equal(event);
         expect(JSON.parse(renderInputTemplate({ d: "$.detail" }, "<d>", event))).to.deep.equal(event.detail);
+    });
+
+    it("quotes a bare string variable and fills one inside a string as it is, as the guide's examples show", () => {
+        const ec2 = { detail: { "instance-id": "i-0123456789", state: "RUNNING" } };
+        const paths = { instance: "$.detail.instance-id", state: "$.detail.state" };
+        expect(
+            JSON.parse(renderInputTemplate(paths, '{"instance" : <instance>, "state": <state>}', ec2)),
+        ).to.deep.equal({ instance: "i-0123456789", state: "RUNNING" });
+        expect(
+            JSON.parse(
+                renderInputTemplate(
+                    paths,
+                    '{"state": "<state>", "status": "instance \\"<instance>\\" is in <state>"}',
+                    ec2,
+                ),
+            ),
+        ).to.deep.equal({ state: "RUNNING", status: 'instance "i-0123456789" is in RUNNING' });
+    });
+
+    it("does not escape a string value (EventBridge's documented common issue): a quote breaks out of its string", () => {
+        const forged = { detail: { name: 'x", "admin": "yes' } };
+        expect(JSON.parse(renderInputTemplate({ n: "$.detail.name" }, '{"name": <n>}', forged))).to.deep.equal({
+            name: "x",
+            admin: "yes",
+        });
+        // An object variable is JSON: its strings stay strings.
+        expect(JSON.parse(renderInputTemplate({ d: "$.detail" }, "<d>", forged))).to.deep.equal(forged.detail);
     });
 
     it("refuses a variable whose path the event lacks (EventBridge would drop it)", () => {

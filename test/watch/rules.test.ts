@@ -3,6 +3,8 @@ import {
     consumerWatchRules,
     KEY_CALLS,
     MAX_PATTERN_LENGTH,
+    OBJECT_PATHS,
+    STRING_PATHS,
     ownerWatchRules,
     SECRET_CALLS,
     type EventPattern,
@@ -18,6 +20,7 @@ const alertOf = (rule: WatchRule, event: unknown) =>
 
 describe("watch rules against recorded CloudTrail events", () => {
     const rules = primaryRules();
+    const SECRET_IDS = ["MySecret", "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret", SECRET_ARN];
 
     it("builds one rule per kind of scoping, not one per call, for one secret and one key", () => {
         expect(rules.map((r) => [r.id, r.calls.map((c) => c.call)])).to.deep.equal([
@@ -27,50 +30,54 @@ describe("watch rules against recorded CloudTrail events", () => {
                     "DeleteSecret",
                     "PutResourcePolicy",
                     "DeleteResourcePolicy",
+                    "UpdateSecret",
                     "RestoreSecret",
                     "CancelRotateSecret",
                     "RemoveRegionsFromReplication",
                 ],
             ],
-            ["reencrypt-0", ["UpdateSecret"]],
-            ["keys-0", ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"]],
-            ["grants-0", ["CreateGrant"]],
+            ["keys-0", ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy", "CreateGrant"]],
         ]);
         for (const r of rules) expect(JSON.stringify(r.pattern).length).to.be.at.most(MAX_PATTERN_LENGTH);
     });
 
-    it("names our secret by name, partial ARN and full ARN, and our key by its ID (which ends its ARN)", () => {
-        const [secrets, reencrypt, keys, grants] = rules;
+    it("names our secret by name, partial ARN and full ARN, and our key by key ID and key ARN, as exact values", () => {
+        const [secrets, keys] = rules;
         expect(secrets.pattern).to.deep.equal({
             source: ["aws.secretsmanager"],
             "detail-type": ["AWS API Call via CloudTrail"],
             detail: {
-                eventSource: ["secretsmanager.amazonaws.com"],
-                eventName: secrets.calls.map((c) => c.call),
-                requestParameters: {
-                    secretId: ["MySecret", "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret", SECRET_ARN],
-                },
+                requestParameters: { secretId: SECRET_IDS },
+                $or: [
+                    {
+                        eventName: [
+                            "DeleteSecret",
+                            "PutResourcePolicy",
+                            "DeleteResourcePolicy",
+                            "RestoreSecret",
+                            "CancelRotateSecret",
+                            "RemoveRegionsFromReplication",
+                        ],
+                    },
+                    { eventName: ["UpdateSecret"], requestParameters: { kmsKeyId: [{ exists: true }] } },
+                ],
             },
         });
-        expect((reencrypt.pattern.detail as EventPattern).requestParameters).to.deep.equal({
-            secretId: ["MySecret", "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret", SECRET_ARN],
-            kmsKeyId: [
-                {
-                    "anything-but": [KEY_ID, KEY_ARN, "alias/MyKey", "arn:aws:kms:us-east-1:111111111111:alias/MyKey"],
-                },
-            ],
-        });
-        expect((keys.pattern.detail as EventPattern).requestParameters).to.deep.equal({ keyId: [{ suffix: KEY_ID }] });
-        expect(grants.pattern).to.deep.equal({
+        expect(keys.pattern).to.deep.equal({
             source: ["aws.kms"],
             "detail-type": ["AWS API Call via CloudTrail"],
             detail: {
-                eventSource: ["kms.amazonaws.com"],
-                eventName: ["CreateGrant"],
-                requestParameters: { keyId: [{ suffix: KEY_ID }] },
-                userIdentity: { accountId: [{ "anything-but": PRIMARY_ACCOUNT }] },
+                requestParameters: { keyId: [KEY_ID, KEY_ARN] },
+                $or: [
+                    { eventName: ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"] },
+                    { eventName: ["CreateGrant"], userIdentity: { accountId: [{ "anything-but": PRIMARY_ACCOUNT }] } },
+                ],
             },
         });
+        expect(rules.map((r) => r.ids)).to.deep.equal([
+            [0, 1, 2].map((form) => ({ of: "MySecret", form })),
+            [0, 1].map((form) => ({ of: "shared", form })),
+        ]);
     });
 
     for (const f of owned(fixtures("match"))) {
@@ -102,12 +109,11 @@ describe("watch rules against recorded CloudTrail events", () => {
                 what: call?.what,
                 check: call?.check,
             });
-            if (rule.calls[0].service === "kms") {
-                expect(alert.key, f.file).to.equal(detail.requestParameters.keyId);
+            // The secret or key as the caller named it, with every other parameter.
+            expect(alert.request, f.file).to.deep.equal(detail.requestParameters);
+            if (rule.kind === "keys") {
                 expect(alert.secretsEncryptedByKey, f.file).to.deep.equal({ [KEY_ID]: 1 });
                 expect(alert.whichSecrets, f.file).to.include("pulumi stack output keyArns --stack primary");
-            } else {
-                expect(alert.secret, f.file).to.equal(detail.requestParameters.secretId);
             }
             expect(alert.by, f.file).to.deep.equal(detail.userIdentity);
             // The whole CloudTrail record: who, which call, which parameters, and the error if any.
@@ -139,7 +145,81 @@ describe("watch rules against recorded CloudTrail events", () => {
         });
     });
 
-    it("splits long secret lists over several rules of one kind, each within the pattern limit, covering every secret once", () => {
+    it("alerts on every UpdateSecret that names a KmsKeyId, whatever the key (deploys included), not on a description change", () => {
+        for (const name of ["other-key", "aws-managed-key", "same-key-by-arn", "same-key-by-alias"]) {
+            const [f] = fixtures("match", `UpdateSecret-${name}`);
+            expect(f.event.detail.requestParameters, name).to.have.property("kmsKeyId");
+            expect(
+                matching(rules, f.event).map((r) => r.id),
+                name,
+            ).to.deep.equal(["secrets-0"]);
+        }
+        const [description] = fixtures("other", "UpdateSecret-description-only");
+        expect(description.event.detail.requestParameters).not.to.have.property("kmsKeyId");
+        const update = SECRET_CALLS.find((c) => c.call === "UpdateSecret");
+        expect(update?.check).to.include("Deploys of this program also make this call");
+    });
+});
+
+describe("watch alerts: caller-chosen values", () => {
+    const rules = [
+        ...primaryRules(),
+        ...consumerWatchRules("aws", SECONDARY_ACCOUNT, [{ kind: "user", name: "Stuart" }], "secondary"),
+    ];
+    const templateKeys = (template: string) => [...template.matchAll(/^"([\w]+)":/gm)].map((m) => m[1]);
+
+    it("reach the alert only inside object variables; string variables are values AWS sets or the pattern pins", () => {
+        for (const r of rules) {
+            for (const path of Object.values(r.inputPaths)) {
+                expect([...OBJECT_PATHS, ...STRING_PATHS], `${r.id}: ${path}`).to.include(path);
+            }
+            // eventName, the one string variable an event could vary, is pinned to the calls listed.
+            const detail = r.pattern.detail as EventPattern;
+            const branches = (detail.$or as EventPattern[] | undefined) ?? [detail];
+            const listed = branches.flatMap((b) => b.eventName as string[]);
+            expect(
+                listed.every((c) => typeof c === "string"),
+                r.id,
+            ).to.equal(true);
+            expect([...listed].sort(), r.id).to.deep.equal(r.calls.map((c) => c.call).sort());
+        }
+    });
+
+    for (const f of fixtures("match").filter((x) => x.file.includes("-quotes-in-"))) {
+        it(`${f.file}: the alert parses, with only the template's fields and the parameters as given`, () => {
+            const [rule] = matching(rules, f.event);
+            expect(rule, f.file).not.to.equal(undefined);
+            const alert = alertOf(rule, f.event);
+            expect(Object.keys(alert)).to.deep.equal(templateKeys(rule.inputTemplate));
+            expect(alert.alert).to.match(/^secretshare \((primary|secondary)\): /);
+            expect(alert.request).to.deep.equal(f.event.detail.requestParameters);
+            expect(JSON.stringify(alert.request)).to.include('\\"alert\\": \\"forged');
+        });
+    }
+
+    it("would be forged under the previous watch: a suffix on the key ID and the key as a string variable", () => {
+        // What the renderer does with a string variable is what EventBridge documents: no escaping.
+        const [f] = fixtures("other", "DisableKey-quotes-ending-in-key-id");
+        const loose: EventPattern = {
+            source: ["aws.kms"],
+            detail: { eventName: ["DisableKey"], requestParameters: { keyId: [{ suffix: KEY_ID }] } },
+        };
+        expect(matchesPattern(loose, f.event)).to.equal(true);
+        const forged = JSON.parse(
+            renderInputTemplate(
+                { subject: "$.detail.requestParameters.keyId" },
+                '{"alert": "secretshare (primary): the key was disabled", "key": <subject>}',
+                f.event,
+            ),
+        ) as Record<string, unknown>;
+        expect(forged.alert).to.equal("forged: nothing happened");
+        // Today's rules list the key's exact ID and ARN: neither made-up key ID matches.
+        expect(matching(primaryRules(), f.event)).to.deep.equal([]);
+    });
+});
+
+describe("watch rules: splitting the ID lists", () => {
+    it("splits long secret lists over several rules of one kind, each within the pattern limit, covering every ID once", () => {
         const secrets = Array.from({ length: 40 }, (_, i) => {
             const name = `team-${String(i).padStart(2, "0")}/database/credentials/production`;
             return {
@@ -159,83 +239,29 @@ describe("watch rules against recorded CloudTrail events", () => {
             "primary",
         );
         const secretRules = many.filter((r) => r.kind === "secrets");
-        // About 265 characters per secret (name, partial ARN, full ARN): 7 fit next to the six calls.
-        expect(secretRules.map((r) => r.secrets.length)).to.deep.equal([7, 7, 7, 7, 7, 5]);
+        // About 240 characters per secret (name, partial ARN, full ARN) next to about 360 of
+        // calls: 7 secrets, 21 IDs, a rule.
+        expect(secretRules.map((r) => r.ids.length)).to.deep.equal([21, 21, 21, 21, 21, 15]);
         expect(secretRules.map((r) => r.id)).to.deep.equal(secretRules.map((_, i) => `secrets-${i}`));
         for (const r of many) expect(JSON.stringify(r.pattern).length).to.be.at.most(MAX_PATTERN_LENGTH);
-        expect(secretRules.flatMap((r) => r.secrets)).to.deep.equal(secrets.map((s) => s.name));
+        expect(secretRules.flatMap((r) => r.ids)).to.deep.equal(
+            secrets.flatMap((s) => [0, 1, 2].map((form) => ({ of: s.name, form }))),
+        );
         const [template] = fixtures("match", "DeleteSecret-by-name");
         for (const s of secrets) {
-            for (const secretId of [s.name, s.arn]) {
+            for (const secretId of [s.name, `arn:aws:secretsmanager:us-east-1:111111111111:secret:${s.name}`, s.arn]) {
                 const event = {
                     ...template.event,
                     detail: { ...template.event.detail, requestParameters: { secretId } },
                 };
                 expect(matching(many, event).map((r) => r.kind)).to.deep.equal(["secrets"]);
-                const sibling = {
-                    ...event,
-                    detail: { ...event.detail, requestParameters: { secretId: `${s.name}-other` } },
-                };
-                expect(matching(many, sibling)).to.deep.equal([]);
             }
-        }
-        // One key: every reencrypt rule excludes exactly that key's four forms.
-        for (const r of many.filter((x) => x.kind === "reencrypt")) expect(r.keys).to.deep.equal(["shared"]);
-    });
-
-    it("with one key per secret, flags a secret moved to a key outside its rule, not one moved to its own key", () => {
-        const keyB = "arn:aws:kms:us-east-1:111111111111:key/0987dcba-09fe-87dc-65ba-ab0987654321";
-        const perSecret = ownerWatchRules(
-            {
-                partition: "aws",
-                region: "us-east-1",
-                accountId: PRIMARY_ACCOUNT,
-                secrets: [{ name: "MySecret", arn: SECRET_ARN, keyId: "MySecret" }],
-                keys: [
-                    { id: "MySecret", alias: "MyKey/MySecret", arn: KEY_ARN },
-                    { id: "Other", alias: "MyKey/Other", arn: keyB },
-                ],
-            },
-            "primary",
-        );
-        const [f] = fixtures("match", "UpdateSecret-other-key");
-        expect(f.event.detail.requestParameters).to.deep.equal({ secretId: "MySecret", kmsKeyId: keyB });
-        expect(matching(perSecret, f.event).map((r) => r.id)).to.deep.equal(["reencrypt-0"]);
-        for (const own of [KEY_ID, KEY_ARN, "alias/MyKey/MySecret"]) {
-            const sameKey = {
-                ...f.event,
-                detail: { ...f.event.detail, requestParameters: { secretId: "MySecret", kmsKeyId: own } },
+            const sibling = {
+                ...template.event,
+                detail: { ...template.event.detail, requestParameters: { secretId: `${s.name}-other` } },
             };
-            expect(matching(perSecret, sameKey), own).to.deep.equal([]);
+            expect(matching(many, sibling)).to.deep.equal([]);
         }
-    });
-
-    it("with one key per secret, a reencrypt rule excludes the keys of all its secrets (documented in docs/watch.md)", () => {
-        // Two secrets share one reencrypt rule: moving one onto the other's key is not flagged,
-        // moving it to any key outside the rule is.
-        const keyB = "arn:aws:kms:us-east-1:111111111111:key/0987dcba-09fe-87dc-65ba-ab0987654321";
-        const otherArn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:Other-QwErTy";
-        const two = ownerWatchRules(
-            {
-                partition: "aws",
-                region: "us-east-1",
-                accountId: PRIMARY_ACCOUNT,
-                secrets: [
-                    { name: "MySecret", arn: SECRET_ARN, keyId: "MySecret" },
-                    { name: "Other", arn: otherArn, keyId: "Other" },
-                ],
-                keys: [
-                    { id: "MySecret", alias: "MyKey/MySecret", arn: KEY_ARN },
-                    { id: "Other", alias: "MyKey/Other", arn: keyB },
-                ],
-            },
-            "primary",
-        );
-        expect(two.filter((r) => r.kind === "reencrypt").map((r) => r.keys)).to.deep.equal([["MySecret", "Other"]]);
-        const [f] = fixtures("match", "UpdateSecret-other-key");
-        expect(matching(two, f.event)).to.deep.equal([]);
-        const [managed] = fixtures("match", "UpdateSecret-aws-managed-key");
-        expect(matching(two, managed.event).map((r) => r.id)).to.deep.equal(["reencrypt-0"]);
     });
 });
 
@@ -256,7 +282,7 @@ describe("consumer-side watch rules (IAM events)", () => {
             ]);
             const [rule] = matching(rules, f.event);
             const alert = alertOf(rule, f.event);
-            expect(alert.identity).to.equal((f.event.detail.requestParameters as { userName: string }).userName);
+            expect(alert.request).to.deep.equal(f.event.detail.requestParameters);
             expect(alert.detail).to.deep.equal(f.event.detail);
         });
     }

@@ -3,40 +3,42 @@ import { placeholderKeyArn, placeholderSecretArn } from "../../aws/arn";
 import { AUTONAME_SUFFIX } from "../../aws/names";
 import {
     alertTransformer,
+    legacyOwnerRuleCount,
     MAX_INPUT_TEMPLATE,
     MAX_PATTERN_LENGTH,
     MAX_RULE_ID,
     MAX_RULE_NAME,
+    ownerPattern,
     ownerWatchRules,
     ruleLogicalName,
     ruleNamePrefix,
     SECRET_CALLS,
     watchRuleArnPattern,
     watchTopicPolicy,
+    type OwnerWatchInput,
     type WatchRule,
 } from "../../watch";
 
-/** The owner rules for `n` secrets named as bench/scale.ts names them, with one shared key or one key per secret. */
-function benchRules(n: number, perSecret: boolean): WatchRule[] {
+/** `n` secrets named as bench/scale.ts names them, with one shared key or one key per secret. */
+function benchInput(n: number, perSecret: boolean): OwnerWatchInput {
     const at = ["aws", "us-east-1", "111111111111"] as const;
     const names = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, "0")}/database`);
-    return ownerWatchRules(
-        {
-            partition: "aws",
-            region: "us-east-1",
-            accountId: "111111111111",
-            secrets: names.map((s) => ({
-                name: s,
-                arn: placeholderSecretArn(...at, s),
-                keyId: perSecret ? s : "shared",
-            })),
-            keys: perSecret
-                ? names.map((s, i) => ({ id: s, alias: `platform-secrets/${s}`, arn: placeholderKeyArn(...at, i) }))
-                : [{ id: "shared", alias: "platform-secrets", arn: placeholderKeyArn(...at, 0) }],
-        },
-        "owner",
-    );
+    return {
+        partition: "aws",
+        region: "us-east-1",
+        accountId: "111111111111",
+        secrets: names.map((s) => ({
+            name: s,
+            arn: placeholderSecretArn(...at, s),
+            keyId: perSecret ? s : "shared",
+        })),
+        keys: perSecret
+            ? names.map((s, i) => ({ id: s, alias: `platform-secrets/${s}`, arn: placeholderKeyArn(...at, i) }))
+            : [{ id: "shared", alias: "platform-secrets", arn: placeholderKeyArn(...at, 0) }],
+    };
 }
+
+const benchRules = (n: number, perSecret: boolean): WatchRule[] => ownerWatchRules(benchInput(n, perSecret), "owner");
 
 const countByKind = (rules: readonly WatchRule[]) => {
     const out: Record<string, number> = {};
@@ -46,34 +48,100 @@ const countByKind = (rules: readonly WatchRule[]) => {
 
 describe("the watch at scale: rules per bus", () => {
     it("makes one rule per kind for a small share, whatever the number of watched calls", () => {
-        expect(benchRules(1, false).map((r) => r.id)).to.deep.equal(["secrets-0", "reencrypt-0", "keys-0", "grants-0"]);
+        expect(benchRules(1, false).map((r) => r.id)).to.deep.equal(["secrets-0", "keys-0"]);
     });
 
-    it("grows by chunks of secret and key IDs: 108 rules for 500 secrets on one key, 203 with a key per secret (500x50x10)", () => {
+    it("grows by chunks of exact IDs: 54 rules for 500 secrets on one key, 87 with a key per secret (500x50x10)", () => {
         const shared = benchRules(500, false);
-        expect(countByKind(shared)).to.deep.equal({ secrets: 50, reencrypt: 56, keys: 1, grants: 1 });
+        expect(countByKind(shared)).to.deep.equal({ secrets: 53, keys: 1 });
         const perSecret = benchRules(500, true);
-        expect(countByKind(perSecret)).to.deep.equal({ secrets: 50, reencrypt: 125, keys: 14, grants: 14 });
-        // EventBridge's default quota is 300 rules per event bus.
-        expect(perSecret.length).to.equal(203);
+        expect(countByKind(perSecret)).to.deep.equal({ secrets: 53, keys: 34 });
         for (const r of [...shared, ...perSecret]) {
             expect(JSON.stringify(r.pattern).length).to.be.at.most(MAX_PATTERN_LENGTH);
         }
     });
 
-    it("covers every secret and key exactly once in each kind", () => {
+    it("at 100 and 1,000 secrets: the table in docs/watch.md", () => {
+        const total = (n: number, perSecret: boolean) => benchRules(n, perSecret).length;
+        expect([total(100, false), total(100, true), total(1000, false), total(1000, true)]).to.deep.equal([
+            12, 18, 107, 173,
+        ]);
+    });
+
+    it("lists every ID of every secret and key exactly once", () => {
         const rules = benchRules(500, true);
-        for (const kind of ["secrets", "reencrypt"]) {
-            const names = rules.filter((r) => r.kind === kind).flatMap((r) => r.secrets);
-            expect(new Set(names).size, kind).to.equal(500);
-            expect(names, kind).to.have.length(500);
-        }
-        for (const kind of ["keys", "grants"]) {
-            expect(
-                rules.filter((r) => r.kind === kind).flatMap((r) => r.keys),
-                kind,
-            ).to.have.length(500);
-        }
+        const ids = (kind: string) =>
+            rules.filter((r) => r.kind === kind).flatMap((r) => r.ids.map((i) => `${i.of}#${i.form}`));
+        expect(new Set(ids("secrets")).size).to.equal(1500);
+        expect(ids("secrets")).to.have.length(1500);
+        expect(new Set(ids("keys")).size).to.equal(1000);
+        expect(ids("keys")).to.have.length(1000);
+    });
+
+    it("the earlier watch (one rule per call) made 360 and 932 rules for the same shares: the upgrade note's count", () => {
+        expect(legacyOwnerRuleCount(benchInput(500, false))).to.equal(360);
+        expect(legacyOwnerRuleCount(benchInput(500, true))).to.equal(932);
+        expect(legacyOwnerRuleCount(benchInput(100, true))).to.equal(188);
+    });
+});
+
+describe("the watch at scale: the pattern limit", () => {
+    const at = ["aws", "us-east-1", "111111111111"] as const;
+    const input = (names: string[]) => ({
+        partition: at[0],
+        region: at[1],
+        accountId: at[2],
+        secrets: names.map((name) => ({ name, arn: placeholderSecretArn(...at, name), keyId: "shared" })),
+        keys: [{ id: "shared", alias: "k", arn: placeholderKeyArn(...at, 0) }],
+    });
+    const idsOf = (list: string[]) =>
+        list.flatMap((n) => [
+            n,
+            `arn:aws:secretsmanager:${at[1]}:${at[2]}:secret:${n}`,
+            placeholderSecretArn(...at, n),
+        ]);
+    const withLast = (n: number) => [...["a", "b", "c"].map((c) => c.repeat(100)), "d".repeat(n)];
+    const size = (n: number) => JSON.stringify(ownerPattern("secrets", at[2], idsOf(withLast(n)))).length;
+    // Each character of the last name is in its three IDs: the length that makes exactly 2,048.
+    const exactly = (MAX_PATTERN_LENGTH - size(0)) / 3;
+
+    it("packs a rule up to exactly the limit: just under fits one rule, one character more moves an ID on", () => {
+        expect(Number.isInteger(exactly)).to.equal(true);
+        expect(size(exactly)).to.equal(MAX_PATTERN_LENGTH);
+        const exact = ownerWatchRules(input(withLast(exactly)), "owner").filter((r) => r.kind === "secrets");
+        expect(exact.map((r) => JSON.stringify(r.pattern).length)).to.deep.equal([MAX_PATTERN_LENGTH]);
+        const over = ownerWatchRules(input(withLast(exactly + 1)), "owner").filter((r) => r.kind === "secrets");
+        expect(over.map((r) => r.ids.length)).to.deep.equal([11, 1]);
+        for (const r of over) expect(JSON.stringify(r.pattern).length).to.be.at.most(MAX_PATTERN_LENGTH);
+    });
+});
+
+describe("the watch at scale: the longest secret name", () => {
+    // The longest ARN prefix config accepts: GovCloud, and the longest Region name its check admits.
+    const at = ["aws-us-gov", "us-gov-northeast-99", "111111111111"] as const;
+    const name = "n".repeat(512);
+    const input = {
+        partition: at[0],
+        region: at[1],
+        accountId: at[2],
+        secrets: [{ name, arn: placeholderSecretArn(...at, name), keyId: "shared" }],
+        keys: [{ id: "shared", alias: "k", arn: placeholderKeyArn(...at, 0) }],
+    };
+
+    it("a 512-character name (Secrets Manager's longest) fits: its IDs are split over two rules", () => {
+        const rules = ownerWatchRules(input, "owner");
+        expect(rules.map((r) => [r.id, r.ids.map((i) => i.form)])).to.deep.equal([
+            ["secrets-0", [0, 1]],
+            ["secrets-1", [2]],
+            ["keys-0", [0, 1]],
+        ]);
+        for (const r of rules) expect(JSON.stringify(r.pattern).length).to.be.at.most(MAX_PATTERN_LENGTH);
+    });
+
+    it("any one ID fits a rule of its own: the longest full ARN leaves room in the pattern", () => {
+        const longest = JSON.stringify(placeholderSecretArn(...at, name)).length;
+        const room = MAX_PATTERN_LENGTH - JSON.stringify(ownerPattern("secrets", at[2], [])).length;
+        expect(longest).to.be.below(room);
     });
 });
 
@@ -103,11 +171,7 @@ describe("the watch at scale: alert templates", () => {
     });
 
     it("refuses a template over 8,192 characters: just under passes, just over throws", () => {
-        const base = {
-            stack: "s",
-            headline: "h",
-            subject: { field: "secret" as const, path: "$.detail.requestParameters.secretId" },
-        };
+        const base = { stack: "s", headline: "h" };
         const withCheck = (check: string) =>
             alertTransformer({ ...base, calls: [{ ...SECRET_CALLS[0], check }] }).inputTemplate.length;
         const room = MAX_INPUT_TEMPLATE - withCheck("");
@@ -122,7 +186,6 @@ describe("the watch at scale: alert templates", () => {
             alertTransformer({
                 stack: "s",
                 headline: "h",
-                subject: { field: "secret", path: "$.detail.requestParameters.secretId" },
                 calls: [{ ...SECRET_CALLS[0], check: "see <detail>" }],
             }),
         ).to.throw('has "<" or ">"');

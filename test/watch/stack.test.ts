@@ -200,7 +200,7 @@ describe("the watch in the owner stack (mock runtime)", () => {
             process.stdout.write = writeOut;
         }
         expect(ofType(r, "aws:sns/topicSubscription:TopicSubscription")).to.have.length(0);
-        expect(ofType(r, "aws:cloudwatch/eventRule:EventRule")).to.have.length(4);
+        expect(ofType(r, "aws:cloudwatch/eventRule:EventRule")).to.have.length(2);
         expect(out).to.include("secretshare:watch has no subscribers");
     });
 
@@ -252,7 +252,7 @@ describe("the consumer-side watch (mock runtime)", () => {
             "secretshare:watch": { consumerSide: true },
         });
         const rules = ofType(r, "aws:cloudwatch/eventRule:EventRule");
-        expect(rules.filter((x) => x.provider?.accountId === PRIMARY_ACCOUNT)).to.have.length(4);
+        expect(rules.filter((x) => x.provider?.accountId === PRIMARY_ACCOUNT)).to.have.length(2);
         const prefix = ruleNamePrefix(PRIMARY_STACK_REF, "watch-secondary", "secondary");
         expect(
             rules

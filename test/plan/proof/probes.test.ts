@@ -293,7 +293,13 @@ describe("probes: principals that statements kept from others let in", function 
                 who: "any principal of 444444444444 its own IAM policies allow",
                 sids: ["WholeAccount"],
             },
-            { principal: "arn:aws:iam::999999999999:role/anyone", who: 'anyone (Principal "*")', sids: ["Everyone"] },
+            {
+                principal: "arn:aws:iam::999999999999:role/anyone",
+                who: 'anyone (Principal "*")',
+                sids: ["Everyone"],
+                supplied: { "aws:PrincipalOrgID": "o-abc" },
+                conditionalOn: ["aws:PrincipalOrgID"],
+            },
             { principal: "lambda.amazonaws.com", who: "service lambda.amazonaws.com", sids: ["statement 5"] },
         ]);
     });
@@ -305,12 +311,12 @@ describe("probes: principals that statements kept from others let in", function 
         expect(code).to.equal(0);
         const kept = report.access
             .filter((a) => a.expected === ("Kept" as string))
-            .map((a) => [
-                a.who,
-                a.action,
-                (a as unknown as { kept: { sids: string[]; document: string } }).kept,
-                a.decision,
-            ]);
+            .map((a) => {
+                const { sids, document, can } = (
+                    a as unknown as { kept: { sids: string[]; document: string; can?: string } }
+                ).kept;
+                return [a.who, a.action, { sids, document, ...(can && { can }) }, a.decision];
+            });
         expect(kept).to.deep.equal([
             [
                 "arn:aws:iam::333333333333:role/payments",
@@ -336,15 +342,30 @@ describe("probes: principals that statements kept from others let in", function 
                 { sids: ["PaymentsTeamDecrypt"], document: "key policy" },
                 "Allowed",
             ],
+            // Who can change who reads: the key's root statement (kms:*) and its administrators.
+            ...["kms:PutKeyPolicy", "kms:CreateGrant"].flatMap((action) => [
+                [
+                    "any principal of 111111111111 its own IAM policies allow",
+                    action,
+                    { sids: ["Enable IAM User Permissions"], document: "key policy", can: "change who reads" },
+                    "Allowed",
+                ],
+                [
+                    "arn:aws:iam::111111111111:role/KeyAdmin",
+                    action,
+                    { sids: ["Allow access for Key Administrators"], document: "key policy", can: "change who reads" },
+                    "Allowed",
+                ],
+            ]),
         ]);
-        expect(report.summary).to.deep.equal({ checks: 18, asExpected: 18, failed: 0 });
+        expect(report.summary).to.deep.equal({ checks: 22, asExpected: 22, failed: 0 });
 
         const text = (await plan([], EXISTING)).stdout;
         expect(text).to.match(
             /^ok +MySecret +arn:aws:iam::333333333333:role\/payments +secretsmanager:GetSecretValue +VersionStage=AWSCURRENT +kept, not managed here \(PaymentsTeamRead\) +Allowed$/m,
         );
         expect(text.trimEnd().split("\n").pop()).to.equal(
-            "access: 18 checks, 18 as expected; 4 kept from statements not managed here",
+            "access: 22 checks, 22 as expected; 8 kept from statements not managed here",
         );
         // The merged key policy of the existing key is printed, others' statements and ours.
         const keyPolicyText = text.slice(text.indexOf("key policy share-key-policy (existing key "));

@@ -123,7 +123,10 @@ describe("roleTrustPolicy", () => {
         for (const [service, t] of Object.entries(SERVICE_TRUST)) {
             expect(t.source, service).to.match(/^https:\/\/docs\.aws\.amazon\.com\//);
         }
-        expect(SERVICE_TRUST["pods.eks.amazonaws.com"]).to.include({ tagSession: true, sourceAccount: false });
+        expect(SERVICE_TRUST["pods.eks.amazonaws.com"]).to.deep.include({
+            actions: ["sts:AssumeRole", "sts:TagSession"],
+            sourceAccount: false,
+        });
     });
 });
 

@@ -1,0 +1,56 @@
+import * as path from "path";
+import { isOk, originOf, redactInputs, type Report } from "./report";
+
+/** The `--json` document (schema in docs/plan.md). */
+export function toJson(report: Report): unknown {
+    const { plan, access } = report;
+    const failed = access.checks.filter((c) => !c.ok).length;
+    const unproven = access.notProvenInPreview;
+    return {
+        ok: isOk(access),
+        project: plan.project,
+        preview: !!plan.preview,
+        summary: {
+            checks: access.checks.length,
+            asExpected: access.checks.length - failed,
+            failed,
+            ...(unproven && { notProvenInPreview: unproven.length }),
+        },
+        stacks: plan.stacks.map((s) => ({
+            name: s.name,
+            file: path.relative(plan.dir, s.file),
+            mode: s.mode ?? null,
+            reads: s.reference ? { reference: s.reference.name, stack: s.reference.stack } : null,
+            placeholders: s.placeholders,
+            resources: s.resources.map((r) => ({
+                type: r.type,
+                name: r.name,
+                account: r.provider?.accountId ?? null,
+                region: r.provider?.region ?? null,
+                origin: originOf(s, r),
+                ...(plan.preview && { id: r.custom ? r.id : null }),
+                inputs: redactInputs(r),
+            })),
+            outputs: s.outputs,
+        })),
+        access: access.checks.map((c) => ({
+            check: c.name,
+            secret: c.secret,
+            who: c.who,
+            principal: c.principal,
+            action: c.action,
+            resource: c.resource,
+            context: c.outcome.context,
+            expected: c.expected,
+            ...(c.kept && { kept: c.kept }),
+            ...(c.role && { role: c.role }),
+            decision: c.decision,
+            ok: c.ok,
+            ...(c.reason && { reason: c.reason }),
+            ...(c.outcome.ignoredContextKeys.length && { ignoredContextKeys: c.outcome.ignoredContextKeys }),
+        })),
+        notProven: access.notProven,
+        ...(unproven && { notProvenInPreview: unproven }),
+        warnings: access.warnings ?? [],
+    };
+}
