@@ -25,11 +25,15 @@ export interface RolePolicy {
  * subscription actions are among them because the Service Authorization Reference lists no
  * resource type for them.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
+ * So do iam:ListUsers and iam:ListRoles, which list the whole account:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
  */
 const ANY_RESOURCE = new Set([
     "sts:GetCallerIdentity",
     "kms:CreateKey",
     "kms:ListAliases",
+    "iam:ListUsers",
+    "iam:ListRoles",
     "sns:GetSubscriptionAttributes",
     "sns:SetSubscriptionAttributes",
     "sns:Unsubscribe",

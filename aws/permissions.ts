@@ -232,6 +232,20 @@ const ROLE_READ = ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "
 /** The consumer side: readers, their policies, and the reads of existing readers. */
 const CONSUMER: readonly Permission[] = [
     {
+        // Whether a reader this program creates exists already (existing/ownIdentities.ts): the
+        // users and roles data sources list them and filter by name in the provider.
+        token: "aws:iam/getUsers:getUsers",
+        uses: { consumer: ["invoke"] },
+        calls: { invoke: ["iam:ListUsers"] },
+        source: `${TF}/iam/users_data_source.go`,
+    },
+    {
+        token: "aws:iam/getRoles:getRoles",
+        uses: { consumer: ["invoke"] },
+        calls: { invoke: ["iam:ListRoles"] },
+        source: `${TF}/iam/roles_data_source.go`,
+    },
+    {
         token: "aws:iam/getUser:getUser",
         uses: { consumer: ["invoke"] },
         calls: { invoke: ["iam:GetUser"] },
@@ -246,9 +260,9 @@ const CONSUMER: readonly Permission[] = [
     {
         // Delete lists the user's groups first (iam:RemoveUserFromGroup only if somebody added it
         // to one: not granted, so such a delete fails rather than touch a group this program
-        // does not manage).
+        // does not manage). Imported when a user this stack created comes back (existing/ownIdentities.ts).
         token: "aws:iam/user:User",
-        uses: { consumer: ["register"] },
+        uses: { consumer: ["register", "import"] },
         calls: {
             read: ["iam:GetUser"],
             create: ["iam:CreateUser", "iam:TagUser"],
@@ -259,9 +273,9 @@ const CONSUMER: readonly Permission[] = [
     },
     {
         // Delete takes it out of instance profiles (listed; removal not granted, as for groups)
-        // and removes the policies it still has.
+        // and removes the policies it still has. Imported as a user is.
         token: "aws:iam/role:Role",
-        uses: { consumer: ["register"] },
+        uses: { consumer: ["register", "import"] },
         calls: {
             read: ROLE_READ,
             create: ["iam:CreateRole", "iam:TagRole"],

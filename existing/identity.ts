@@ -10,6 +10,7 @@ import {
     writerStackId,
 } from "../policies/names";
 import { bounded, settle, READ_TIMEOUT_MS } from "./settle";
+import { invokeReason } from "./invokeError";
 
 /**
  * IAM's per-identity quotas count everything the identity has, not only what this program
@@ -48,7 +49,7 @@ export interface ConsumerIdentities {
 }
 
 const num = (n: number) => n.toLocaleString("en-US");
-const reason = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+const reason = invokeReason;
 const policyNameOfArn = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
 
 /**

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { OwnerConfig } from "../config/types";
+import { invokeReason } from "./invokeError";
 import { bounded, READ_TIMEOUT_MS } from "./settle";
 
 /**
@@ -21,8 +22,21 @@ import { bounded, READ_TIMEOUT_MS } from "./settle";
 /** How every key this program creates describes itself (components/secretOwner.ts). */
 export const DESCRIPTION = "secretshare: encrypts ";
 
-const reason = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
-const notFound = (e: unknown) => /NotFound|not found|couldn't find/i.test(reason(e));
+/**
+ * pulumi-aws 7 has no data source that lists aliases, and its alias data source fails when the
+ * alias is missing, with the provider's own text on the second line of the engine's error:
+ * `reading KMS Alias (alias/x): couldn't find resource` (findAliasByName's NotFoundError; newer
+ * versions assert a single result: `empty result`), and `reading KMS Key (...): couldn't find
+ * resource` when the alias points at a key pending deletion (findKeyByID); the key data source
+ * passes KMS's NotFoundException on. Those, anywhere in the
+ * whole message, mean "no such alias"; any other failure is a problem to report.
+ * https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/kms/alias_data_source.go
+ */
+const notFound = (e: unknown) =>
+    /reading KMS (Alias|Key) \([^)\n]*\): (couldn't find resource|empty result|[^\n]*NotFoundException)/.test(
+        e instanceof Error ? e.message : String(e),
+    );
+const reason = invokeReason;
 
 /** The refusal when `owner.key.perSecret` changed while protection is on, else undefined. */
 export async function keyLayoutProblem(

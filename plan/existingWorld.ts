@@ -8,6 +8,8 @@
  * reads), as AWS would.
  */
 
+import { invokeFailure } from "../existing/invokeError";
+
 export interface ExistingKeyFixture {
     /** arn:<partition>:kms:<region>:<account>:key/<key id> */
     readonly arn: string;
@@ -80,7 +82,12 @@ export function describeIdentity(
             a.includes(`:${kind}/`),
     );
     if (world.missingIdentities?.includes(`${kind}/${name}`) || (world.onlyListedIdentities && !listed)) {
-        throw awsError(`NoSuchEntity: The ${kind} with name ${name} cannot be found.`);
+        // The provider's text, not AWS's: its find functions turn NoSuchEntity into a NotFoundError
+        // (findUserByName and findRoleByName in internal/service/iam of terraform-provider-aws).
+        const token = kind === "user" ? "aws:iam/getUser:getUser" : "aws:iam/getRole:getRole";
+        throw awsError(
+            invokeFailure(token, `reading IAM ${kind === "user" ? "User" : "Role"} (${name}): couldn't find resource`),
+        );
     }
     const arn = listed ?? `arn:${partition}:iam::${account}:${kind}/${name}`;
     const path = arn.slice(arn.indexOf(`:${kind}/`) + kind.length + 1, arn.length - name.length);
@@ -89,6 +96,33 @@ export function describeIdentity(
     return kind === "user"
         ? { arn, userName: real, path, userId: "AIDAEXISTING", id: real, tags }
         : { arn, name: real, path, uniqueId: "AROAEXISTING", id: real, tags };
+}
+
+/**
+ * What iam:ListUsers / iam:ListRoles answer through the provider's users and roles data sources:
+ * the identities listed in `account` (only those: ListUsers lists what exists) whose path starts
+ * with `pathPrefix` and whose name `nameRegex` matches (Go's regexp, not anchored; `(?i)` as a
+ * leading flag).
+ */
+export function listIdentities(
+    world: ExistingWorld,
+    kind: "user" | "role",
+    args: { nameRegex?: string; pathPrefix?: string },
+    account: string,
+): { arns: string[]; names: string[] } {
+    const source = args.nameRegex ?? "";
+    const insensitive = source.startsWith("(?i)");
+    const regex = new RegExp(insensitive ? source.slice(4) : source, insensitive ? "i" : "");
+    const found = (world.identities ?? []).filter((arn) => {
+        const [, , , , acct, ...rest] = arn.split(":");
+        const resource = rest.join(":");
+        if (acct !== account || !resource.startsWith(`${kind}/`)) return false;
+        const name = resource.slice(resource.lastIndexOf("/") + 1);
+        const path = resource.slice(kind.length, resource.length - name.length);
+        if (world.missingIdentities?.includes(`${kind}/${name}`)) return false;
+        return path.startsWith(args.pathPrefix ?? "/") && regex.test(name);
+    });
+    return { arns: found, names: found.map((arn) => arn.slice(arn.lastIndexOf("/") + 1)) };
 }
 
 /**
@@ -304,7 +338,10 @@ export function describeAlias(
         const f = fields(k.arn);
         return f.account === account && f.region === region && (k.aliases ?? []).includes(name);
     });
-    if (!key) throw awsError(`reading KMS Alias (${name}): couldn't find resource`);
+    if (!key)
+        throw awsError(
+            invokeFailure("aws:kms/getAlias:getAlias", `reading KMS Alias (${name}): couldn't find resource`),
+        );
     const arn = `arn:${partition}:kms:${region}:${account}:${name}`;
     return { arn, id: arn, name, targetKeyArn: key.arn, targetKeyId: key.arn.slice(key.arn.indexOf(":key/") + 5) };
 }

@@ -6,6 +6,7 @@ import {
     describeAlias,
     describeIdentity,
     describeKey,
+    listIdentities,
     describeSecret,
     keyPolicyText,
     type ExistingWorld,
@@ -361,6 +362,13 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     provider?.accountId ?? "000000000000",
                     partitionOf(provider?.region ?? "us-east-1"),
                 );
+            }
+            case "aws:iam/getUsers:getUsers":
+            case "aws:iam/getRoles:getRoles": {
+                const kind = args.token === "aws:iam/getUsers:getUsers" ? "user" : "role";
+                const inputs = args.inputs as { nameRegex?: string; pathPrefix?: string };
+                const found = listIdentities(this.world, kind, inputs, provider?.accountId ?? "000000000000");
+                return { ...inputs, ...found, id: provider?.region ?? "us-east-1" };
             }
             default:
                 return args.inputs as Record<string, unknown>;

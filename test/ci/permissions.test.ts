@@ -157,8 +157,14 @@ const secrets = (n: number) => Array.from({ length: n }, (_, i) => `app-${String
  */
 async function otherPaths(): Promise<Observed[]> {
     const many = secrets(150);
+    // Big and Worker were created by this stack before, then removed: adopted back by import.
+    const retained = [`arn:aws:iam::${APPS}:user/Big`, `arn:aws:iam::${APPS}:role/Worker`];
     const world: ExistingWorld = {
         ...EXAMPLE_WORLD,
+        identities: [...(EXAMPLE_WORLD.identities ?? []), ...retained],
+        identityTags: Object.fromEntries(
+            retained.map((arn) => [arn, { "secretshare:createdBy": "organization/secretshare/paths" }]),
+        ),
         identityPolicies: [
             EXAMPLE_STUART_POLICIES,
             {
@@ -287,7 +293,9 @@ describe("aws/permissions.ts: every AWS call of the program, in one list", funct
             "iam:ListAttachedRolePolicies",
             "iam:ListAttachedUserPolicies",
             "iam:ListRolePolicies",
+            "iam:ListRoles",
             "iam:ListUserPolicies",
+            "iam:ListUsers",
             "sts:GetCallerIdentity",
         ]);
     });

@@ -160,7 +160,7 @@ describe("existing identities: their inline policies count against the 2,048 of 
         const world: ExistingWorld = { ...EXAMPLE_WORLD, missingIdentities: ["user/Stuart"] };
         const { mocks, error } = await runCatching([stuart], ["db"], world);
         expect(error).to.include(
-            `existing user Stuart (account ${APPS}) was not found (NoSuchEntity: The user with name Stuart cannot be found.). ` +
+            `existing user Stuart (account ${APPS}) was not found (reading IAM User (Stuart): couldn't find resource). ` +
                 "Create it, or let this program create it (remove existing: true from the reader in the owner stack's config), then deploy again.",
         );
         expect(mocks.reads).to.deep.equal([]);
