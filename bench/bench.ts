@@ -2,6 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseCommandLine } from "../common/args";
+import { UsageError } from "../common/errors";
 
 /**
  * `npm run bench`: times `npm start` (the offline plan and its access matrix) as whole
@@ -158,21 +160,18 @@ export function machine(): Record<string, string> {
 }
 
 function parseArgs(argv: readonly string[]) {
-    let runs = 5;
-    let json = false;
-    let variants = true;
-    const dirs: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--runs") runs = Number(argv[++i]);
-        else if (a.startsWith("--runs=")) runs = Number(a.slice("--runs=".length));
-        else if (a === "--json") json = true;
-        else if (a === "--no-variants") variants = false;
-        else if (a.startsWith("-")) throw new Error(`unknown argument ${a}`);
-        else dirs.push(path.resolve(a));
-    }
-    if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs needs a whole number of at least 1");
-    for (const d of dirs) if (!fs.existsSync(path.join(d, "Pulumi.yaml"))) throw new Error(`no Pulumi.yaml in ${d}`);
+    const { values, positionals } = parseCommandLine(
+        argv,
+        { runs: { type: "string" }, json: { type: "boolean" }, "no-variants": { type: "boolean" } },
+        true,
+    );
+    const runs = values.runs === undefined ? 5 : Number(values.runs);
+    const json = values.json ?? false;
+    const variants = !values["no-variants"];
+    const dirs = positionals.map((d) => path.resolve(d));
+    if (!Number.isInteger(runs) || runs < 1) throw new UsageError("--runs needs a whole number of at least 1");
+    for (const d of dirs)
+        if (!fs.existsSync(path.join(d, "Pulumi.yaml"))) throw new UsageError(`no Pulumi.yaml in ${d}`);
     return { runs, json, variants, dirs: dirs.length ? dirs : [ROOT] };
 }
 

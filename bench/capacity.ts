@@ -4,6 +4,7 @@ import type { IdentityGrant, PolicyDocument, Statement } from "../policies/docum
 import { LimitError } from "../common/errors";
 import { ownerLayout, packIdentityPolicy } from "../policies/layout";
 import { LIMITS, sizeOf } from "../aws/limits";
+import { parseCommandLine } from "../common/args";
 
 /**
  * How much fits in one document: readers on one secret, secrets on one user or role, secrets
@@ -294,6 +295,7 @@ export function markdown(rows: readonly Row[]): string {
 }
 
 if (require.main === module) {
+    const { values } = parseCommandLine(process.argv.slice(2), { json: { type: "boolean" } });
     const rows = capacity();
-    console.log(process.argv.includes("--json") ? JSON.stringify(rows, null, 2) : markdown(rows));
+    console.log(values.json ? JSON.stringify(rows, null, 2) : markdown(rows));
 }

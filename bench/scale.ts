@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { parseCommandLine } from "../common/args";
+import { isUserError, UsageError } from "../common/errors";
 
 /**
  * Generated configurations of growing size (secrets x readers x accounts) for the benchmark
@@ -78,7 +80,7 @@ export function label(shape: Shape): string {
 /** "100x20x5", or "100x20x5-nowatch" for the same without watch resources. */
 export function parseShape(text: string): Shape {
     const m = /^(\d+)x(\d+)x(\d+)(-nowatch)?$/.exec(text);
-    if (!m) throw new Error(`--shape ${text}: expected <secrets>x<readers>x<accounts>[-nowatch], e.g. 100x20x5`);
+    if (!m) throw new UsageError(`--shape ${text}: expected <secrets>x<readers>x<accounts>[-nowatch], e.g. 100x20x5`);
     const [secrets, readers, accounts] = [m[1], m[2], m[3]].map(Number);
     const known = SHAPES.find((s) => s.secrets === secrets && s.readers === readers && s.accounts === accounts);
     return { ...(known ?? { secrets, readers, accounts }), ...(m[4] && { watch: false }) };
@@ -289,20 +291,18 @@ function measure(shapes: readonly Shape[], runs: number): void {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-    let out: string | undefined;
-    let run: string | undefined;
-    let runs = 5;
-    let measuring = false;
-    const shapes: Shape[] = [];
     const usage = "usage: scale.ts --out DIR [--shape SxRxA]... | --measure [--runs N] [--shape SxRxA]...";
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--out") out = argv[++i];
-        else if (argv[i] === "--shape") shapes.push(parseShape(argv[++i] ?? ""));
-        else if (argv[i] === "--run") run = argv[++i];
-        else if (argv[i] === "--measure") measuring = true;
-        else if (argv[i] === "--runs") runs = Number(argv[++i]);
-        else throw new Error(`unknown argument ${argv[i]}; ${usage}`);
-    }
+    const { values } = parseCommandLine(argv, {
+        out: { type: "string" },
+        shape: { type: "string", multiple: true },
+        run: { type: "string" },
+        measure: { type: "boolean" },
+        runs: { type: "string" },
+    });
+    const { out, run } = values;
+    const measuring = values.measure ?? false;
+    const runs = values.runs === undefined ? 5 : Number(values.runs);
+    const shapes: Shape[] = (values.shape ?? []).map(parseShape);
     if (run) {
         // As plan/cli.ts does: without source-map-support's mapping of every `new Error().stack`
         // that Pulumi takes per resource and promise, which dominates a large run's CPU profile.
@@ -327,7 +327,8 @@ async function main(argv: readonly string[]): Promise<void> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).catch((e: unknown) => {
-        console.error((e as Error).message);
-        process.exit(2);
+        // A usage mistake: its message; anything else is a bug: the stack too.
+        console.error(isUserError(e) ? e.message : e);
+        process.exit(isUserError(e) ? 2 : 3);
     });
 }
