@@ -6,51 +6,33 @@ import * as ts from "typescript";
 /**
  * The static checks of `npm test`: the type check (as `tsc --noEmit -p .`), ESLint (as `eslint .`)
  * and Prettier (as `prettier --check .`). The type check and ESLint share one TypeScript program,
- * built once from tsconfig.json: typescript-eslint's typed rules use it through
+ * built once from tsconfig.json: typescript-eslint's typed rules get it through
  * `parserOptions.programs` instead of building their own.
  * https://typescript-eslint.io/packages/parser/#programs
  * Prettier, which needs no program, runs meanwhile in a process of its own.
- * Exits 1 if any of the three fails, after all three have reported.
+ *
+ * With --unit (`npm test`), `npm run unit` runs alongside too, its output as it comes; the static
+ * checks report after it, so a failure shows at the end. Exits 1 if anything failed.
  */
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** `prettier --check .`, started now; resolves to whether it passed once it has exited. */
-function prettierCheck(): Promise<boolean> {
-    const bin = path.join(path.dirname(require.resolve("prettier/package.json")), "bin", "prettier.cjs");
-    const child = spawn(process.execPath, [bin, "--check", "."], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    return new Promise((resolve) => {
-        child.on("error", (e) => {
-            out += `${e.message}\n`;
-            resolve(false);
-        });
-        child.on("close", (code) => {
-            // Its output after ours, so the three reports do not interleave.
-            process.stdout.write(out);
-            resolve(code === 0);
-        });
-    });
+interface Outcome {
+    readonly ok: boolean;
+    /** What the check printed, shown once everything has finished. */
+    readonly report: string;
 }
 
-/** The program of tsconfig.json, and the diagnostics `tsc --noEmit -p .` would report for it. */
-function typecheck(): { program: ts.Program; diagnostics: readonly ts.Diagnostic[] } {
-    const configErrors: ts.Diagnostic[] = [];
-    const parsed = ts.getParsedCommandLineOfConfigFile(
-        path.join(ROOT, "tsconfig.json"),
-        { noEmit: true },
-        { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => configErrors.push(d) },
-    );
-    if (!parsed) throw new Error(ts.formatDiagnostics(configErrors, formatHost));
-    const program = ts.createProgram({
-        rootNames: parsed.fileNames,
-        options: parsed.options,
-        projectReferences: parsed.projectReferences,
-        configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
+/** A command run from the repository root; `inherit`: its output goes straight to ours. */
+function run(command: string, args: readonly string[], inherit = false): Promise<Outcome> {
+    const child = spawn(command, args, { cwd: ROOT, stdio: inherit ? ["ignore", "inherit", "inherit"] : "pipe" });
+    let report = "";
+    child.stdout?.on("data", (d: Buffer) => (report += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (report += d.toString()));
+    return new Promise((resolve) => {
+        child.on("error", (e) => resolve({ ok: false, report: `${report}${command}: ${e.message}\n` }));
+        child.on("close", (code) => resolve({ ok: code === 0, report }));
     });
-    return { program, diagnostics: ts.getPreEmitDiagnostics(program) };
 }
 
 const formatHost: ts.FormatDiagnosticsHost = {
@@ -59,38 +41,84 @@ const formatHost: ts.FormatDiagnosticsHost = {
     getNewLine: () => ts.sys.newLine,
 };
 
-async function main(): Promise<number> {
-    const prettier = prettierCheck();
+/** The program of tsconfig.json, and what `tsc --noEmit -p .` would report about it. */
+function typecheck(): { program: ts.Program } & Outcome {
+    const configErrors: ts.Diagnostic[] = [];
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+        path.join(ROOT, "tsconfig.json"),
+        { noEmit: true },
+        { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => configErrors.push(d) },
+    );
+    if (!parsed) throw new Error(ts.formatDiagnostics(configErrors, formatHost));
+    // As tsc parses: JSDoc only where a type error can depend on it (typescript-eslint would parse
+    // all of it, which only its no-deprecated rule reads, and that rule is not enabled here).
+    const host = ts.createCompilerHost(parsed.options);
+    host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+    const program = ts.createProgram({
+        rootNames: parsed.fileNames,
+        options: parsed.options,
+        projectReferences: parsed.projectReferences,
+        configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
+        host,
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program);
+    const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length;
+    const format = process.stdout.isTTY ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics;
+    const report = diagnostics.length
+        ? `${format(diagnostics, formatHost)}\nFound ${errors} error${errors === 1 ? "" : "s"}.\n`
+        : "";
+    return { program, ok: errors === 0, report };
+}
 
-    const { program, diagnostics } = typecheck();
-    if (diagnostics.length) {
-        const format = process.stdout.isTTY ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics;
-        process.stdout.write(format(diagnostics, formatHost));
-        const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length;
-        process.stdout.write(`\ntypecheck: found ${errors} error${errors === 1 ? "" : "s"}.\n`);
-    }
-    const typesOk = !diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error);
-
-    // eslint.config.mjs as is, but with this program instead of the project service's.
+/** `eslint .` with eslint.config.mjs as it is, but `program` instead of the project service's. */
+async function lint(program: ts.Program): Promise<Outcome> {
     const eslint = new ESLint({
         cwd: ROOT,
         overrideConfig: { languageOptions: { parserOptions: { projectService: false, programs: [program] } } },
     });
     const results = await eslint.lintFiles(["."]);
     const report = await (await eslint.loadFormatter("stylish")).format(results);
-    if (report) process.stdout.write(report.endsWith("\n") ? report : `${report}\n`);
-    const lintOk = results.every((r) => r.errorCount === 0);
+    return { ok: results.every((r) => r.errorCount === 0), report: report.replace(/([^\n])$/, "$1\n") };
+}
 
-    const prettierOk = await prettier;
-    const failed = [!typesOk && "typecheck", !lintOk && "eslint", !prettierOk && "prettier"].filter(Boolean);
-    if (failed.length) process.stdout.write(`static checks failed: ${failed.join(", ")}\n`);
+async function main(argv: readonly string[]): Promise<number> {
+    const unknown = argv.filter((a) => a !== "--unit");
+    if (unknown.length) throw new Error(`unknown argument ${JSON.stringify(unknown[0])}; usage: static.ts [--unit]`);
+    // npm's own script, so `npm test` runs the suite exactly as `npm run unit` does; through the
+    // npm that started us when there is one (npm_execpath), which also spares a shell on Windows.
+    const npm = process.env.npm_execpath;
+    const unitArgs = ["run", "--silent", "unit"];
+    const unit = argv.includes("--unit")
+        ? npm
+            ? run(process.execPath, [npm, ...unitArgs], true)
+            : run("npm", unitArgs, true)
+        : undefined;
+    const prettierBin = path.join(path.dirname(require.resolve("prettier/package.json")), "bin", "prettier.cjs");
+    const prettier = run(process.execPath, [prettierBin, "--check", "."]);
+
+    const types = typecheck();
+    const eslint = await lint(types.program);
+    const checks: [string, Outcome][] = [
+        ["typecheck", types],
+        ["eslint", eslint],
+        ["prettier", await prettier],
+    ];
+    if (unit) checks.push(["unit tests", await unit]);
+
+    for (const [, o] of checks) process.stdout.write(o.report);
+    const failed = checks.filter(([, o]) => !o.ok).map(([name]) => name);
+    const names = checks.map(([name]) => name).join(", ");
+    process.stdout.write(failed.length ? `failed: ${failed.join(", ")}\n` : `passed: ${names}\n`);
     return failed.length ? 1 : 0;
 }
 
-main().then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-        console.error(e);
-        process.exitCode = 1;
-    },
-);
+// Only as a script: a bare `npx mocha` (default spec ./test) would load this file too.
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => (process.exitCode = code),
+        (e: unknown) => {
+            console.error(e);
+            process.exitCode = 1;
+        },
+    );
+}
