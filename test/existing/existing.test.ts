@@ -34,7 +34,7 @@ import {
 } from "../mocks";
 
 /**
- * Sharing what already exists (issue 6): the seed's own starting point is an existing key,
+ * Sharing what already exists: the seed's own starting point is an existing key,
  * secret and user. The mocks answer DescribeKey, GetKeyPolicy and DescribeSecret from a world
  * of existing resources whose policies already hold statements of others (plan/existingWorld.ts).
  */

@@ -5,7 +5,7 @@ import { originsOf } from "../../plan/origins";
 import { committed, plan, planJson, tempProject, type JsonReport } from "./helpers";
 import { AwsMocks, ROOT, run } from "../mocks";
 
-/** The plan marks each AWS resource created, adopted, policy-only or read (issue 6). */
+/** The plan marks each AWS resource  created, adopted, policy-only or read. */
 
 const EXISTING = path.join(ROOT, "examples", "existing");
 
@@ -116,7 +116,7 @@ describe("origins of a mix of existing and created keys and secrets", () => {
     });
 });
 
-describe("plan: the watch it lists (issue 7)", () => {
+describe("plan: the watch it lists", () => {
     it("lists the watched calls and counts subscribers by kind, never their addresses", async () => {
         const dir = tempProject({
             primary: {
