@@ -195,6 +195,7 @@ export function consumerAccounts(
             account: acct,
             readers: readers.sort((a, b) => a.id.localeCompare(b.id)),
             ...(c.formerNames && { formerNames: c.formerNames }),
+            ...(c.roleTrustPolicyLength !== undefined && { roleTrustPolicyLength: c.roleTrustPolicyLength }),
         };
     }
     return { consumers, readersById };
@@ -270,25 +271,6 @@ function trustSizeProblems(
         `${at.where} = ${show(assumedBy)}: the trust policy of role ${role} would be ${num(size)} characters (whitespace not counted), ` +
             `over ${quota}; name fewer principals (e.g. one role that the workloads assume in turn)${raise}`,
     ];
-}
-
-/**
- * `secretshare:consumers.<account>.roleTrustPolicyLength` of each consumer account, by account
- * ID, as a stack file holds `secretshare:consumers` (JSON text): what the plan's check of the
- * registered trust policies allows. Anything unreadable is left to the program's config check.
- */
-export function roleTrustPolicyLengthsOf(consumersConfig: string | undefined): Map<string, number> {
-    const out = new Map<string, number>();
-    try {
-        const raw = JSON.parse(consumersConfig ?? "null") as Record<string, unknown> | null;
-        for (const c of Object.values(raw ?? {})) {
-            const { accountId, roleTrustPolicyLength: n } = (c ?? {}) as Record<string, unknown>;
-            if (typeof accountId === "string" && typeof n === "number") out.set(accountId, n);
-        }
-    } catch {
-        // not JSON: the program's config check names it
-    }
-    return out;
 }
 
 /** A problem line for each declared reader that no secret lists (`used`: the reader ids secrets name). */

@@ -107,6 +107,8 @@ export interface ConsumerAccount {
     readonly readers: readonly Reader[];
     /** Names the account had in config before a rename: its consumer-side resources are aliased to them. */
     readonly formerNames?: readonly string[];
+    /** The account's raised IAM quota on a role trust policy's length; absent: the default. */
+    readonly roleTrustPolicyLength?: number;
 }
 
 export interface OwnerConfig {

@@ -107,17 +107,3 @@ export function parseWatch(value: unknown, problems: string[]): WatchSettings | 
         ...(result.data.rulesPerBus !== undefined && { rulesPerBus: result.data.rulesPerBus }),
     };
 }
-
-/**
- * `secretshare:watch.rulesPerBus` as a stack file holds it (`secretshare:watch` as JSON text),
- * for the plan, which counts rules per bus across stacks. The program has validated the value
- * by the time the plan reads it; anything else reads as not set.
- */
-export function rulesPerBusOf(watchConfig: string | undefined): number | undefined {
-    try {
-        const v = (JSON.parse(watchConfig ?? "null") as { rulesPerBus?: unknown } | null)?.rulesPerBus;
-        return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
-    } catch {
-        return undefined;
-    }
-}

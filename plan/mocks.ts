@@ -151,35 +151,28 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const str = (k: string) => (typeof inputs[k] === "string" ? inputs[k] : undefined);
         let id = `${args.name}-${hex(basis, 8)}`;
         let state: Record<string, unknown> = { ...inputs };
+        // A read (`Resource.get`): recorded with what it answered, keeping its id.
+        const recordRead = (read: Record<string, unknown>, readId: string) => {
+            this.reads.push({
+                type: args.type,
+                name: args.name,
+                inputs,
+                state: read,
+                id: readId,
+                provider,
+                custom: true,
+            });
+            return { id: readId, state: read };
+        };
         // A read of an existing key policy (aws.kms.KeyPolicy.get): an id and no inputs.
         if (args.type === "aws:kms/keyPolicy:KeyPolicy" && args.id && inputs.policy === undefined) {
             const policy = keyPolicyText(this.world, args.id);
             if (policy === undefined) throw new Error(`reading KMS Key Policy (${args.id}): NotFoundException`);
-            const read = { keyId: args.id, policy, bypassPolicyLockoutSafetyCheck: false };
-            this.reads.push({
-                type: args.type,
-                name: args.name,
-                inputs,
-                state: read,
-                id: args.id,
-                provider,
-                custom: true,
-            });
-            return { id: args.id, state: read };
+            return recordRead({ keyId: args.id, policy, bypassPolicyLockoutSafetyCheck: false }, args.id);
         }
         const identityRead = IDENTITY_READS[args.type];
         if (identityRead && args.id && inputs[identityRead.answers] === undefined) {
-            const read = this.readIdentity(identityRead, args.id, account);
-            this.reads.push({
-                type: args.type,
-                name: args.name,
-                inputs,
-                state: read,
-                id: args.id,
-                provider,
-                custom: true,
-            });
-            return { id: args.id, state: read };
+            return recordRead(this.readIdentity(identityRead, args.id, account), args.id);
         }
         switch (args.type) {
             case "aws:kms/key:Key": {

@@ -5,8 +5,7 @@ import { runStack, type StackRun } from "./runtime";
 import { EXAMPLE_WORLD } from "./existingWorld";
 import { withPlannedPolicies } from "./identityWorld";
 import { maskUnknownArns, previewUnknowns } from "./proof/preview";
-import { rulesPerBusOf } from "../config/watch";
-import { roleTrustPolicyLengthsOf } from "../config/readers";
+import { NAMESPACE, parseConfig, type StackConfig } from "../config";
 import { PlanError } from "../common/errors";
 import { listStacks, readProject, readStackFile, type StackFile } from "./stackFiles";
 
@@ -54,6 +53,12 @@ export interface PlannedStack {
     readonly origins: Readonly<Record<string, Origin>>;
     /** Exports, every Output resolved, secret values as "[secret]". */
     readonly outputs: Record<string, unknown>;
+    /**
+     * The stack's config as the program parsed it (the same parser, so its defaults too), for what
+     * the plan checks that the exports do not say: quotas raised in config, the owner's intent.
+     * Absent in a plan built by hand.
+     */
+    readonly config?: StackConfig;
 }
 
 /** A stack file of the project that was not planned (a `--stack` subset). */
@@ -148,6 +153,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
         const base = {
             name: stack,
             file: file.file,
+            config: configOf(stack, file),
             ...(file.config["secretshare:mode"] !== undefined && { mode: file.config["secretshare:mode"] }),
             ...(ref && { reference: ref }),
             placeholders: file.placeholders,
@@ -169,10 +175,14 @@ export async function plan(options: PlanOptions): Promise<Plan> {
     preflight(
         order.map((s) => planned.get(s) as PlannedStack),
         {
-            rulesPerBus: (s) => rulesPerBusOf(files.get(s)?.config["secretshare:watch"]),
+            rulesPerBus: (s) => planned.get(s)?.config?.watch?.rulesPerBus,
             roleTrustPolicyLength: (accountId) => {
-                const stated = [...files.values()].map(
-                    (f) => roleTrustPolicyLengthsOf(f.config["secretshare:consumers"]).get(accountId) ?? 0,
+                const stated = [...planned.values()].flatMap((p) =>
+                    p.config && p.config.mode !== "consumer"
+                        ? Object.values(p.config.owner.consumers)
+                              .filter((c) => c.account.accountId === accountId)
+                              .map((c) => c.roleTrustPolicyLength ?? 0)
+                        : [],
                 );
                 return Math.max(0, ...stated) || undefined;
             },
@@ -251,4 +261,16 @@ export function dependencyOrder(stacks: readonly string[], reads: ReadonlyMap<st
     };
     for (const s of [...stacks].sort()) visit(s, []);
     return order;
+}
+
+/**
+ * A stack file's config parsed once, as the program parsed it when the stack ran (so it parses:
+ * a stack the program refused never gets here).
+ */
+function configOf(stack: string, file: StackFile): StackConfig {
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(file.config)) {
+        if (k.startsWith(`${NAMESPACE}:`)) raw[k.slice(NAMESPACE.length + 1)] = v;
+    }
+    return parseConfig(stack, raw);
 }

@@ -49,12 +49,6 @@ export interface Check extends SimulationRequest {
     readonly role?: string;
 }
 
-/** What the owner's config says the checks depend on, read from its stack file (./intent.ts). */
-export interface OwnerIntent {
-    /** `secretshare:secretPolicy.acceptDefaultStage`. */
-    readonly acceptDefaultStage: boolean;
-}
-
 /** A grant that no check can prove, because the stack that provisions the reader was not planned. */
 export interface NotProven {
     readonly secret: string;
@@ -111,13 +105,15 @@ function readerIdentity(reader: ReaderGrant): IdentityArn {
  * A preview plan has the checks of its stacks' first `up`, less those that use a value the
  * preview does not know: these are `notProvenInPreview` (./preview.ts), not simulated.
  */
-export function buildChecks(
-    plan: Plan,
-    intents: ReadonlyMap<string, OwnerIntent> = new Map(),
-): { checks: Check[]; notProven: NotProven[]; warnings: string[]; notProvenInPreview?: NotProvenInPreview[] } {
+export function buildChecks(plan: Plan): {
+    checks: Check[];
+    notProven: NotProven[];
+    warnings: string[];
+    notProvenInPreview?: NotProvenInPreview[];
+} {
     if (plan.preview) {
         const { preview, ...up } = plan;
-        const built = buildChecks({ ...up, stacks: preview.up }, intents);
+        const built = buildChecks({ ...up, stacks: preview.up });
         const judge = new PreviewJudge(previewUnknowns(preview.up, plan.stacks));
         const checks: Check[] = [];
         const notProvenInPreview: NotProvenInPreview[] = [];
@@ -146,7 +142,11 @@ export function buildChecks(
 
     for (const { stack, exports } of owners) {
         const { secretArns, keyArns } = exports;
-        const intent = intents.get(stack.name) ?? { acceptDefaultStage: false };
+        // The owner's intent, from its config as the program parsed it (a plan built by hand: defaults).
+        const acceptDefaultStage =
+            stack.config !== undefined && stack.config.mode !== "consumer"
+                ? stack.config.owner.secretPolicy.acceptDefaultStage
+                : false;
         const grants = [...exports.grants].sort((a, b) => a.account.localeCompare(b.account));
         const readerArns = new Set(grants.flatMap((g) => g.readers.map((r) => r.arn)));
         const inside = new Set([
@@ -242,7 +242,7 @@ export function buildChecks(
                             expected: "Denied",
                         });
                     }
-                    if (intent.acceptDefaultStage) {
+                    if (acceptDefaultStage) {
                         // secretPolicy.acceptDefaultStage: a call that names no stage and no version
                         // ID gets AWSCURRENT and is let in; one by version ID (no stage) is not.
                         add("GetSecretValue default (no stage, no version ID)", {
@@ -283,7 +283,7 @@ export function buildChecks(
                         context: viaSecretsManager,
                         expected: "Denied",
                     });
-                    if (intent.acceptDefaultStage) {
+                    if (acceptDefaultStage) {
                         add("GetSecretValue default (no stage, no version ID)", {
                             ...get(siblingWho, sibling, idp),
                             action: "secretsmanager:GetSecretValue",

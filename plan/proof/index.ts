@@ -1,21 +1,19 @@
 import type { Plan } from "../plan";
 import { buildChecks, type NotProven } from "./checks";
 import type { NotProvenInPreview } from "./preview";
-import { ownerIntents } from "./intent";
 import { judge, type CheckResult } from "./judge";
 import { simulateAll, type PoolOptions } from "./pool";
 
 /**
  * The access matrix: who can read each secret, proven with an IAM policy simulator on the
  * documents the program registered in the plan (./registry.ts), against what the owner stacks
- * export as granted (./checks.ts), with what the owner's config says of default-stage reads
- * (./intent.ts). Each check is one request through the simulator
+ * export as granted and the owner's config says (./checks.ts). Each check is one request through the simulator
  * (./simulator.ts), in worker threads for a large plan (./pool.ts), judged in the checks' order
  * (./judge.ts).
  */
 
 export { ANONYMOUS, type Decision, type PolicyRef, type SimulationOutcome, type SimulationRequest } from "./simulator";
-export type { Check, Expectation, NotProven, OwnerIntent } from "./checks";
+export type { Check, Expectation, NotProven } from "./checks";
 export type { NotProvenInPreview } from "./preview";
 export type { CheckResult } from "./judge";
 
@@ -32,7 +30,7 @@ export type MatrixOptions = PoolOptions;
 
 /** The whole matrix: every check simulated, one action per simulation, judged in the checks' order. */
 export async function accessMatrix(plan: Plan, options: MatrixOptions = {}): Promise<AccessMatrix> {
-    const { checks, notProven, warnings, notProvenInPreview } = buildChecks(plan, ownerIntents(plan));
+    const { checks, notProven, warnings, notProvenInPreview } = buildChecks(plan);
     const outcomes = await simulateAll(checks, options);
     const results: CheckResult[] = [];
     for (const [i, check] of checks.entries()) {

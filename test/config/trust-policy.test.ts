@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { LIMITS, sizeOf } from "../../aws/limits";
-import { roleTrustPolicyLengthsOf } from "../../config/readers";
+import { parseConfig } from "../../config";
 import { KNOWN_SERVICES, roleTrustPolicy } from "../../policies/documents";
 import { preflightFindings } from "../../plan/preflight";
 import type { RegisteredResource } from "../../plan/mocks";
 import { run, SECONDARY_ACCOUNT } from "../mocks";
 import { committed, plan, tempProject } from "../plan/helpers";
-import { MY_SECRET, STUART, expectProblems, refused } from "./helpers";
+import { MY_SECRET, OWNER, STUART, expectProblems, refused } from "./helpers";
 
 /**
  * What config decides of a created role's trust policy, refused before any resource is
@@ -156,16 +156,18 @@ describe("plan preflight: the registered trust policy against the stated quota",
         ]);
     });
 
-    it("the stack files' settings, by account ID", () => {
-        expect([
-            ...roleTrustPolicyLengthsOf(
-                JSON.stringify({
-                    a: { accountId: "222222222222", roleTrustPolicyLength: 4096 },
-                    b: { accountId: "3" },
-                }),
-            ),
-        ]).to.deep.equal([["222222222222", 4096]]);
-        expect(roleTrustPolicyLengthsOf("not json").size).to.equal(0);
-        expect(roleTrustPolicyLengthsOf(undefined).size).to.equal(0);
+    it("the parsed config keeps each consumer account's setting, which the plan's check reads", () => {
+        const parse = (account: Record<string, unknown>) =>
+            parseConfig("primary", {
+                mode: "owner",
+                owner: OWNER,
+                consumers: { secondary: { ...STUART, ...account } },
+                secrets: [MY_SECRET],
+            });
+        const stated = parse({ roleTrustPolicyLength: 4096 });
+        const unstated = parse({});
+        if (stated.mode === "consumer" || unstated.mode === "consumer") throw new Error("expected an owner stack");
+        expect(stated.owner.consumers.secondary.roleTrustPolicyLength).to.equal(4096);
+        expect(unstated.owner.consumers.secondary).to.not.have.property("roleTrustPolicyLength");
     });
 });
