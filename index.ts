@@ -7,6 +7,7 @@ import { readExisting } from "./existing/read";
 import { consumerPolicyPlan, SecretConsumer } from "./components/secretConsumer";
 import { SecretOwner } from "./components/secretOwner";
 import { consumerWatch, ownerWatch } from "./components/secretWatch";
+import { ownerRotations } from "./components/secretRotation";
 import { ConfigError, LimitError } from "./common/errors";
 import { configPasswords, loadConfig, type OwnerStackConfig } from "./config";
 import { ownerLayout, type OwnerLayout } from "./policies/layout";
@@ -95,6 +96,14 @@ export = async (): Promise<Record<string, unknown>> => {
         outputs.secretName = only;
         outputs.secretArn = owner.secretArnOf[only];
     }
+    // Automatic rotation of the secrets whose config turns it on. See docs/rotation.md.
+    const rotation = ownerRotations(
+        config,
+        layout,
+        { secretArnOf: owner.secretArnOf, keyArnOf: owner.keyArnOf, values: owner.values },
+        { provider: ownerProvider },
+    );
+    if (rotation) outputs.rotation = rotation;
     // The watch on the share (secretshare:watch, on by default): alerts when a shared secret, its
     // key or their policies change. See docs/watch.md.
     const watch = ownerWatch(

@@ -84,6 +84,8 @@ export class SecretOwner extends pulumi.ComponentResource {
     public readonly keys: Record<string, aws.kms.Key>;
     /** Secrets in the stack (created or adopted), by name; a policy-only secret has none. */
     public readonly secrets: Record<string, aws.secretsmanager.Secret>;
+    /** The first value of each created secret, by name (rotation waits for it). */
+    public readonly values: Record<string, aws.secretsmanager.SecretVersion>;
     /** ARN of every key, created or existing, by key id. */
     public readonly keyArnOf: Record<string, pulumi.Output<string>>;
     /** ARN of every secret, created or existing, by name. */
@@ -137,6 +139,7 @@ export class SecretOwner extends pulumi.ComponentResource {
         const passwords = args.passwords ? pulumi.secret(args.passwords) : undefined;
         this.secrets = {};
         this.secretArnOf = {};
+        this.values = {};
         for (const spec of config.secrets) {
             const prefix = `${name}-${spec.name}`;
             const found = args.existing?.secrets[spec.name];
@@ -180,12 +183,13 @@ export class SecretOwner extends pulumi.ComponentResource {
                 ? (passwords as pulumi.Output<Record<string, string>>).apply((p) => p[spec.name])
                 : new random.RandomPassword(
                       `${prefix}-password`,
-                      // Changing `rotation` in config replaces the password; the old value
-                      // stays readable as AWSPREVIOUS, which readers are denied.
-                      { length: spec.passwordLength, keepers: { rotation: spec.rotation } },
+                      // Changing `regenerate` in config replaces the password; the old value
+                      // stays readable as AWSPREVIOUS, which readers are denied. The keeper keeps
+                      // its earlier name, `rotation`: renaming it would replace every password.
+                      { length: spec.passwordLength, keepers: { rotation: spec.regenerate } },
                       { parent: this },
                   ).result;
-            new aws.secretsmanager.SecretVersion(
+            this.values[spec.name] = new aws.secretsmanager.SecretVersion(
                 `${prefix}-value`,
                 {
                     secretId: secret.id,

@@ -5,6 +5,7 @@ import { sameAccountAndRegion } from "./accounts";
 import { show } from "./errors";
 import { NAMESPACE } from "./problems";
 import { readerId } from "./readers";
+import { rotation, rotationFunctionProblems } from "./rotation";
 import type { Account, Reader, SecretSpec } from "./types";
 
 /**
@@ -52,7 +53,9 @@ export const secret = z.strictObject({
         .default(30),
     readers: z.array(readerId).min(1, "expected at least one reader: a secret nobody reads needs no sharing"),
     /** Change this value to generate a new password (the old one becomes AWSPREVIOUS). */
-    rotation: z.string().default("1"),
+    regenerate: z.string({ error: 'expected a string; change it (e.g. "2") to generate a new password' }).default("1"),
+    /** Automatic rotation on a schedule (config/rotation.ts); absent: off. */
+    rotation,
 });
 
 const existingSecretArn = z.string({ error: SECRET_ARN_FORM }).transform((v, ctx) => {
@@ -89,7 +92,14 @@ const existingSecretName = z.string().superRefine((s, ctx) => {
     }
 });
 
-const CREATED_ONLY = ["username", "passwordLength", "recoveryWindowInDays", "rotation", "description"] as const;
+const CREATED_ONLY = [
+    "username",
+    "passwordLength",
+    "recoveryWindowInDays",
+    "regenerate",
+    "rotation",
+    "description",
+] as const;
 
 /** A secret that already exists: named by `name` with `existing: true`, or by `arn`. */
 export const existingSecret = z
@@ -237,7 +247,7 @@ export function secretSpecs(
                 username: "",
                 passwordLength: 32,
                 recoveryWindowInDays: 30,
-                rotation: "1",
+                regenerate: "1",
                 readers,
                 passwordFromConfig: false,
                 existing: {
@@ -249,13 +259,20 @@ export function secretSpecs(
             });
             return;
         }
+        problems.push(...rotationFunctionProblems(where, sec.rotation, owner));
+        if (sec.rotation && !sec.rotation.function && passwordNames.includes(sec.name)) {
+            problems.push(
+                `${where}.rotation: ${sec.name}'s password is given in ${NAMESPACE}:passwords, so it is set somewhere this program's rotation function cannot reach; name the function that rotates it there (rotation.function), or remove the password to rotate a generated one (value not shown)`,
+            );
+        }
         secrets.push({
             name: sec.name,
             description: sec.description,
             username: sec.username,
             passwordLength: sec.passwordLength,
             recoveryWindowInDays: sec.recoveryWindowInDays,
-            rotation: sec.rotation,
+            regenerate: sec.regenerate,
+            ...(sec.rotation && { rotation: sec.rotation }),
             readers,
             passwordFromConfig: passwordNames.includes(sec.name),
         });

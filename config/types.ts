@@ -45,7 +45,10 @@ export interface SecretSpec {
     readonly username: string;
     readonly passwordLength: number;
     readonly recoveryWindowInDays: number;
-    readonly rotation: string;
+    /** `regenerate`: change it and `pulumi up` writes a new generated password (the manual form). */
+    readonly regenerate: string;
+    /** `rotation`: automatic rotation by Secrets Manager on a schedule; absent: off. */
+    readonly rotation?: RotationSpec;
     /** Reader ids, sorted. */
     readonly readers: readonly string[];
     /** A password was given in `secretshare:passwords` (secure); otherwise one is generated. */
@@ -53,9 +56,24 @@ export interface SecretSpec {
     /**
      * Set when the secret already exists (`existing: true` or `arn:`): the program then writes
      * only its resource policy (or adopts it), never its value; username, passwordLength,
-     * recoveryWindowInDays and rotation are unused. See docs/existing.md.
+     * recoveryWindowInDays, regenerate and rotation are unused. See docs/existing.md.
      */
     readonly existing?: ExistingSecretSpec;
+}
+
+/**
+ * Automatic rotation of a created secret (docs/rotation.md): exactly one of `everyDays` and
+ * `schedule`; without `function`, the program's own rotation function rotates the password.
+ */
+export interface RotationSpec {
+    /** Secrets Manager's AutomaticallyAfterDays, 1 to 1,000. */
+    readonly everyDays?: number;
+    /** A rate() or cron() expression (UTC). */
+    readonly schedule?: string;
+    /** The rotation window (`Duration`), e.g. "4h"; only with `schedule`. */
+    readonly window?: string;
+    /** An existing rotation function's ARN, in the owner's account and Region. */
+    readonly function?: string;
 }
 
 /** An existing secret named in config. */

@@ -262,6 +262,37 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 state = { ...inputs, targetId, eventBusName: "default" };
                 break;
             }
+            case "aws:lambda/function:Function": {
+                const name = str("name") ?? `${args.name}-${hex(basis, 7)}`;
+                const arn = `arn:${partition}:lambda:${region}:${account}:function:${name}`;
+                id = name;
+                state = {
+                    ...inputs,
+                    name,
+                    arn,
+                    qualifiedArn: `${arn}:$LATEST`,
+                    invokeArn: `arn:${partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+                    version: "$LATEST",
+                };
+                break;
+            }
+            case "aws:lambda/permission:Permission": {
+                // Autonamed like the provider does: "terraform-" and a unique suffix.
+                const statementId = str("statementId") ?? `terraform-${hex(basis, 26)}`;
+                id = statementId;
+                state = { ...inputs, statementId };
+                break;
+            }
+            case "aws:cloudwatch/logGroup:LogGroup": {
+                const name = str("name") ?? `${args.name}-${hex(basis, 7)}`;
+                id = name;
+                state = { ...inputs, name, arn: `arn:${partition}:logs:${region}:${account}:log-group:${name}` };
+                break;
+            }
+            case "aws:secretsmanager/secretRotation:SecretRotation":
+                id = String(inputs.secretId);
+                state = { ...inputs, rotationEnabled: true };
+                break;
             case "random:index/randomPassword:RandomPassword":
                 // Stands in for a generated password; the program must keep it secret.
                 id = "none";
