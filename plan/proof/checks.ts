@@ -12,6 +12,7 @@ import { keptChecks, type KeptInfo } from "./kept";
 import { PreviewJudge, previewUnknowns, type NotProvenInPreview } from "./preview";
 import { lookalikes, otherPrincipal, unrelatedAccount } from "./principals";
 import { Registry, type SecretInfo } from "./registry";
+import { rotationChecks, type RotatedSecretInfo } from "./rotation";
 import { ANONYMOUS, isServicePrincipal, type PolicyRef, type SimulationRequest } from "./simulator";
 import { externalTrustWarnings, trustChecks, trustOrderWarnings } from "./trust";
 
@@ -161,6 +162,14 @@ export function buildChecks(plan: Plan): {
             if (keyArn) byKey.set(keyArn, [...(byKey.get(keyArn) ?? []), s]);
         }
         const anonymousDone = new Set<string>();
+        // Every secret of the stack with the documents its checks use (rotation roles are probed on the others).
+        const infoOf = (name: string): RotatedSecretInfo => {
+            const arn = secretArns[name];
+            const keyArn = reg.secrets.get(arn)?.keyArn ?? keyArns[name] ?? `(no key for ${name})`;
+            const secretPolicy = reg.secretPolicies.get(arn);
+            const keyPolicy = reg.keyPolicies.get(keyArn);
+            return { name, arn, keyArn, ...(secretPolicy && { secretPolicy }), ...(keyPolicy && { keyPolicy }) };
+        };
 
         for (const secretName of Object.keys(secretArns).sort()) {
             const secretArn = secretArns[secretName];
@@ -229,6 +238,15 @@ export function buildChecks(plan: Plan): {
                         context: { "secretsmanager:VersionStage": "AWSPREVIOUS" },
                         expected: "Denied",
                     });
+                    if (reg.rotations.has(secretArn)) {
+                        // Rotation: the version being made is not the readers' until finishSecret.
+                        add("GetSecretValue AWSPENDING", {
+                            ...get(who, arn, idp),
+                            action: "secretsmanager:GetSecretValue",
+                            context: { "secretsmanager:VersionStage": "AWSPENDING" },
+                            expected: "Denied",
+                        });
+                    }
                     add("kms:Decrypt not via Secrets Manager", {
                         ...decrypt(who, arn, idp),
                         context: { "kms:EncryptionContext:SecretARN": secretArn },
@@ -333,6 +351,16 @@ export function buildChecks(plan: Plan): {
                     context: viaSecretsManager,
                     expected: "Denied",
                 });
+            }
+
+            // The rotation function's role, and who may invoke the function (./rotation.ts).
+            const others = Object.keys(secretArns)
+                .sort()
+                .filter((n) => n !== secretName)
+                .map(infoOf);
+            const owner = exports.ownerAccountId ?? accountOfArn(secretArn);
+            for (const r of rotationChecks(reg, infoOf(secretName), others, region, owner, warnings)) {
+                add(r.probe, r.check);
             }
 
             // Who the statements kept from others let read this secret, decrypt it with its key, or

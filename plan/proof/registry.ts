@@ -38,6 +38,12 @@ export class Registry {
     /** By key ARN. */
     readonly keyPolicies = new Map<string, PolicyRef>();
     readonly identities = new Map<string, Identity>();
+    /** Automatic rotation, by secret ARN: the function that rotates it (`SecretRotation`). */
+    readonly rotations = new Map<string, { readonly functionArn: string; readonly stack: string }>();
+    /** Rotation functions the plan creates, by ARN: their role's ARN (`aws:lambda/function:Function`). */
+    readonly functions = new Map<string, { readonly roleArn?: string }>();
+    /** Lambda permissions, by function ARN (`aws:lambda/permission:Permission` inputs). */
+    readonly invokePermissions = new Map<string, PolicyRef[]>();
     /** Accounts in which a planned stack registered anything. */
     readonly accounts = new Set<string>();
 
@@ -123,6 +129,24 @@ export class Registry {
                         }
                         break;
                     }
+                    case "aws:secretsmanager/secretRotation:SecretRotation": {
+                        const secretArn = str(r.inputs.secretId);
+                        const functionArn = str(r.inputs.rotationLambdaArn);
+                        if (secretArn && functionArn) this.rotations.set(secretArn, { functionArn, stack: stack.name });
+                        break;
+                    }
+                    case "aws:lambda/function:Function":
+                        if (arn) this.functions.set(arn, { roleArn: str(r.inputs.role) });
+                        break;
+                    case "aws:lambda/permission:Permission": {
+                        const fn = str(r.inputs.function);
+                        if (fn) {
+                            const refs = this.invokePermissions.get(fn) ?? [];
+                            refs.push({ name: label(r), policy: lambdaPermissionPolicy(fn, r.inputs) });
+                            this.invokePermissions.set(fn, refs);
+                        }
+                        break;
+                    }
                     case "aws:iam/policy:Policy":
                         if (arn) managed.set(arn, { name: label(r), policy: parse(r.inputs.policy) });
                         break;
@@ -149,8 +173,41 @@ export class Registry {
         }
     }
 
+    /** The role with this ARN, as registered (its policies), when the plan creates it. */
+    roleByArn(arn: string): Identity | undefined {
+        const name = arn.split("/").pop() ?? "";
+        return this.identities.get(identityKey(accountOfArn(arn), "role", name));
+    }
+
     /** The reader's registered identity: its ARN, if the plan created it, and its policies. */
     identityOf(reader: Pick<ReaderGrant, "arn" | "kind" | "name">): Identity {
         return this.identities.get(identityKey(accountOfArn(reader.arn), reader.kind, reader.name)) ?? { policies: [] };
     }
+}
+
+/**
+ * The statement Lambda adds to a function's resource policy for an AddPermission with a service
+ * principal, a source account and a source ARN (as GetPolicy shows it), so that the matrix can
+ * prove who may invoke the function.
+ * https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+ */
+export function lambdaPermissionPolicy(functionArn: string, inputs: Record<string, unknown>): unknown {
+    const condition: Record<string, Record<string, string>> = {};
+    const account = str(inputs.sourceAccount);
+    const source = str(inputs.sourceArn);
+    if (account) condition.StringEquals = { "AWS:SourceAccount": account };
+    if (source) condition.ArnLike = { "AWS:SourceArn": source };
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: str(inputs.statementId) ?? "permission",
+                Effect: "Allow",
+                Principal: { Service: str(inputs.principal) ?? "" },
+                Action: str(inputs.action) ?? "lambda:InvokeFunction",
+                Resource: functionArn,
+                ...(Object.keys(condition).length && { Condition: condition }),
+            },
+        ],
+    };
 }
