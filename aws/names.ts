@@ -201,6 +201,31 @@ export const NAME_RULES: readonly NameRule[] = [
         fix: "give the secret another name in one of the owner stacks of this account and Region",
         source: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html",
     },
+    {
+        type: "aws:lambda/function:Function",
+        what: "Lambda function name",
+        input: "name",
+        max: 64,
+        charset: /^[\w-]+$/,
+        charsetText: "[A-Za-z0-9_-]",
+        autoname: { max: 64 },
+        unique: "account and Region",
+        fix: "the rotation function's name is made from the secret's name and a hash of the stack (policies/rotation.ts); report this as a bug",
+        source: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html",
+    },
+    {
+        type: "aws:cloudwatch/logGroup:LogGroup",
+        what: "CloudWatch Logs log group name",
+        input: "name",
+        max: 512,
+        charset: /^[\w\-./#]+$/,
+        charsetText: "[A-Za-z0-9_./#-]",
+        autoname: { max: 512 },
+        prefixInput: "namePrefix",
+        unique: "account and Region",
+        fix: "the log group is named after the rotation function (policies/rotation.ts); report this as a bug",
+        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
+    },
 ];
 
 /** The rule for a resource type, if it has a physical name this catalogue knows. */

@@ -3,6 +3,7 @@ import { iamPathProblems, nameProblem, nameRuleOf, physicalName, type NameRule }
 import { PreflightError } from "../common/errors";
 import type { RegisteredResource } from "./mocks";
 import { publicSecretPolicyProblems } from "./publicPolicy";
+import { rotationProblems } from "./preflightRotation";
 
 /**
  * The plan's check of every registered resource of every planned stack against the catalogue
@@ -76,6 +77,7 @@ export function preflightFindings(
     problems.push(...rules.problems);
     problems.push(...perIdentity(all));
     problems.push(...publicSecretPolicyProblems(all, where));
+    problems.push(...rotationProblems(all, where));
     return {
         problems,
         measures: {
