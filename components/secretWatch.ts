@@ -9,6 +9,8 @@ import {
     legacyOwnerRuleCount,
     ownerRule,
     ownerWatchRules,
+    rotationRule,
+    rotationWatchRules,
     ruleLogicalName,
     ruleNamePrefix,
     subscriberId,
@@ -220,13 +222,27 @@ export function ownerWatch(
     const placeholderKey = (id: string) => placeholderKeyArn(partition, region, accountId, keyIndex.get(id) ?? 0);
     // Placeholders have the real ARNs' length, so the planned rules split exactly as the real ones.
     const plannedInput = input(placeholderSecret, placeholderKey);
-    const planned = ownerWatchRules(plannedInput, config.stack);
+    const rotated = config.owner.secrets.filter((s) => s.rotation && !s.existing).map((s) => s.name);
+    const rotationRules = rotationWatchRules(plannedInput, rotated, config.stack);
+    const planned = [...ownerWatchRules(plannedInput, config.stack), ...rotationRules];
     upgradeNote(planned.length, legacyOwnerRuleCount(plannedInput), settings.rulesPerBus);
     // Each rule is rebuilt from the ARNs it lists alone: its IDs fitted one rule with
     // placeholders of the same length, so they fit one rule again, and the rule depends on those
     // secrets and keys only.
     const rules: Record<string, pulumi.Output<WatchRule>> = {};
+    for (const p of rotationRules) {
+        rules[p.id] = pulumi
+            .all(Object.fromEntries(p.secrets.map((n) => [n, arns.secretArnOf[n]])))
+            .apply((secretArns) => {
+                const real = input(
+                    (n) => secretArns[n] ?? placeholderSecret(n),
+                    (k) => placeholderKey(k),
+                );
+                return rotationRule(Number(p.id.slice("rotation-".length)), real, p.secrets, config.stack);
+            });
+    }
     for (const p of planned) {
+        if (p.kind === "rotation") continue;
         const kind = p.kind as OwnerRuleKind;
         rules[p.id] = pulumi
             .all([

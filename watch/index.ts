@@ -49,5 +49,6 @@ export {
     type WatchedSecret,
     type WatchRule,
 } from "./rules";
+export { ROTATION_EVENTS, rotationPattern, rotationRule, rotationWatchRules } from "./rotation";
 export { watchSettings } from "./settings";
 export { subscriberId, watchKeyPolicy, watchRuleArnPattern, watchTopicPolicy } from "./topic";

@@ -51,7 +51,8 @@ export interface OwnerWatchInput {
 export type OwnerRuleKind = "secrets" | "keys";
 /** The kinds of consumer rule: a reader's inline policy, its managed policies, the reader. */
 export type ConsumerRuleKind = "inline-users" | "managed-users" | "users" | "inline-roles" | "managed-roles" | "roles";
-export type RuleKind = OwnerRuleKind | ConsumerRuleKind;
+/** "rotation": Secrets Manager's events of failed or abandoned rotations of our secrets (./rotation.ts). */
+export type RuleKind = OwnerRuleKind | ConsumerRuleKind | "rotation";
 
 /**
  * One exact ID an owner rule lists: form number `form` of `secretIdForms` of the secret named
