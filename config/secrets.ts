@@ -55,7 +55,7 @@ export const secret = z.strictObject({
     /** Change this value to generate a new password (the old one becomes AWSPREVIOUS). */
     regenerate: z.string({ error: 'expected a string; change it (e.g. "2") to generate a new password' }).default("1"),
     /** Automatic rotation on a schedule (config/rotation.ts); absent: off. */
-    rotation,
+    rotation: rotation.optional(),
 });
 
 const existingSecretArn = z.string({ error: SECRET_ARN_FORM }).transform((v, ctx) => {

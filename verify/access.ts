@@ -50,7 +50,7 @@ export async function accessChecks(
         if (previousExists === false) {
             report.line(
                 "SKIP",
-                `AWSPREVIOUS of ${t.name}: the secret has no previous version yet (change its rotation in config to make one)`,
+                `AWSPREVIOUS of ${t.name}: the secret has no previous version yet (change its regenerate value in config, or rotate it, to make one)`,
             );
         } else if (consumerOk) {
             await readPrevious(deps, report, sm, t);

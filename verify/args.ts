@@ -42,6 +42,12 @@ Owner (optional; without them the owner checks are skipped):
   own TestEventPattern, a CloudTrail event of its call on each shared secret or key, and must
   not match the same call on another secret or key.
 
+  --rotate                  with owner credentials: for each secret whose automatic rotation
+                            is on, rotate it now (RotateSecret: the owner needs
+                            secretsmanager:RotateSecret and lambda:InvokeFunction on the function),
+                            wait until the new version is AWSCURRENT, then the consumer must read
+                            that version and be denied AWSPENDING (docs/rotation.md)
+
   --help                    this text
 
 Example (the walk-through's example share):
@@ -60,6 +66,8 @@ export interface Options {
     ownerProfile?: string;
     ownerRoleArn?: string;
     ownerStack: string;
+    /** `--rotate`: rotate the secrets whose rotation is on, then prove the consumer's access. */
+    rotate?: boolean;
     help: boolean;
 }
 
@@ -91,12 +99,14 @@ export function parseArgs(argv: readonly string[]): Options {
         "owner-profile": { type: "string" },
         "owner-role-arn": { type: "string" },
         "owner-stack": { type: "string" },
+        rotate: { type: "boolean" },
     });
     const o: Options = {
         secrets: values.secret ?? [],
         secretArns: values["secret-arn"] ?? [],
         ownerStack: values["owner-stack"] ?? "primary",
         help: values.help ?? false,
+        ...(values.rotate && { rotate: true }),
         ...(values.outputs !== undefined && { outputs: values.outputs }),
         ...(values["key-arn"] !== undefined && { keyArn: values["key-arn"] }),
         ...(values["consumer-profile"] !== undefined && { consumerProfile: values["consumer-profile"] }),

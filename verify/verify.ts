@@ -9,6 +9,7 @@ import { programDocuments, type ProgramDocuments } from "./documents";
 import { identityOf } from "./identity";
 import { readOutputs, type Outputs } from "./outputs";
 import { policyChecks } from "./policies";
+import { rotationChecks } from "./rotation";
 import { Report } from "./report";
 import { grantedTargets, namedTargets, type Target } from "./targets";
 import { watchChecks } from "./watch";
@@ -102,6 +103,13 @@ export async function verify(argv: readonly string[], deps: Deps): Promise<numbe
         { consumer, consumerOk, ...(owner && ownerOk && { owner }) },
         targets,
         options.ownerStack,
+    );
+
+    await rotationChecks(
+        deps,
+        report,
+        { consumer, consumerOk, ...(owner && { owner }), ownerOk, rotate: options.rotate === true },
+        targets,
     );
 
     if (!owner) {

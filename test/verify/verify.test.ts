@@ -354,7 +354,7 @@ describe("npm run verify", function () {
             const h = harness();
             expect(await verify(withOwner(), h.deps)).to.equal(0);
             expect(checks(h.lines)).to.include(
-                "SKIP  AWSPREVIOUS of MySecret: the secret has no previous version yet (change its rotation in config to make one)",
+                "SKIP  AWSPREVIOUS of MySecret: the secret has no previous version yet (change its regenerate value in config, or rotate it, to make one)",
             );
             expect(sm.commandCalls(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" })).to.have.length(0);
         });
