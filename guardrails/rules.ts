@@ -1,4 +1,5 @@
 import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
+import { checkRotationSchedule, SECRET_ROTATION } from "./rotation";
 
 /**
  * The guardrails of a secret share, as pure checks over a resource's inputs (plain values, as
@@ -398,6 +399,14 @@ export const POLICIES: ResourceValidationPolicy[] = [
             [TYPES.groupPolicy]: checkIdentityPolicyArns,
             [TYPES.policy]: checkIdentityPolicyArns,
         }),
+    },
+    {
+        name: "secret-rotation-schedule",
+        description:
+            "Every rotated secret has a schedule: rotationRules sets the days between rotations or a rate()/cron() expression.",
+        enforcementLevel: "mandatory",
+        severity: "medium",
+        validateResource: validateTypes({ [SECRET_ROTATION]: checkRotationSchedule }),
     },
     {
         name: "provider-allowed-account-ids",

@@ -324,11 +324,12 @@ describe("policy pack: validateResource", () => {
             "kms-key-rotation",
             "kms-key-rotation-adopted",
             "identity-policy-exact-arns",
+            "secret-rotation-schedule",
             "provider-allowed-account-ids",
         ]);
     });
 
-    it("has seven policies with unique names, all mandatory but the adopted keys' rotation warning", () => {
+    it("has eight policies with unique names, all mandatory but the adopted keys' rotation warning", () => {
         expect(POLICIES.map((p) => p.name)).to.deep.equal([
             "secret-customer-managed-key",
             "secret-policy-block-public",
@@ -336,6 +337,7 @@ describe("policy pack: validateResource", () => {
             "kms-key-rotation",
             "kms-key-rotation-adopted",
             "identity-policy-exact-arns",
+            "secret-rotation-schedule",
             "provider-allowed-account-ids",
         ]);
         expect(POLICIES.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name)).to.deep.equal([
