@@ -486,9 +486,9 @@ describe("program: the secret value", () => {
         expect(JSON.stringify(raw)).not.to.include(password);
     });
 
-    it("passwordLength and a new rotation value reach RandomPassword", async () => {
+    it("passwordLength and a new regenerate value reach RandomPassword (under its keeper's earlier name)", async () => {
         const r = await run("primary", {
-            "secretshare:secrets": [{ ...PRIMARY_SECRETS[0], passwordLength: 64, rotation: "2026-11" }],
+            "secretshare:secrets": [{ ...PRIMARY_SECRETS[0], passwordLength: 64, regenerate: "2026-11" }],
         });
         expect(resource(r, PASSWORD, "share-MySecret-password").inputs).to.deep.equal({
             length: 64,
