@@ -27,6 +27,8 @@ export interface RolePolicy {
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
  * So do iam:ListUsers and iam:ListRoles, which list the whole account:
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+ * and logs:DescribeLogGroups:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
  */
 const ANY_RESOURCE = new Set([
     "sts:GetCallerIdentity",
@@ -37,6 +39,8 @@ const ANY_RESOURCE = new Set([
     "sns:GetSubscriptionAttributes",
     "sns:SetSubscriptionAttributes",
     "sns:Unsubscribe",
+    // Lists the log groups of the account and Region (the provider filters by name).
+    "logs:DescribeLogGroups",
 ]);
 
 /** The resources of a service in one account, any Region (a consumer's watch is in us-east-1). */
@@ -52,6 +56,10 @@ function resourcesOf(service: string, partition: string, accountId: string): str
             return [`arn:${partition}:sns:*:${accountId}:*`];
         case "events":
             return [`arn:${partition}:events:*:${accountId}:rule/*`];
+        case "lambda":
+            return [`arn:${partition}:lambda:*:${accountId}:function:*`];
+        case "logs":
+            return [`arn:${partition}:logs:*:${accountId}:log-group:*`];
         default:
             throw new Error(`no resource pattern for service ${service}`);
     }
@@ -61,6 +69,8 @@ const SIDS: Readonly<Record<string, string>> = {
     events: "EventBridge",
     iam: "Iam",
     kms: "Kms",
+    lambda: "Lambda",
+    logs: "Logs",
     secretsmanager: "SecretsManager",
     sns: "Sns",
 };

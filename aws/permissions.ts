@@ -21,6 +21,8 @@
  * `pulumi up` does the same, then creates, updates and deletes.
  */
 
+import { ROTATION_PERMISSIONS } from "./rotationPermissions";
+
 export type Side = "owner" | "consumer";
 export type Phase = "preview" | "deploy";
 
@@ -278,7 +280,8 @@ const CONSUMER: readonly Permission[] = [
         // Delete takes it out of instance profiles (listed; removal not granted, as for groups)
         // and removes the policies it still has. Imported as a user is.
         token: "aws:iam/role:Role",
-        uses: { consumer: ["register", "import"] },
+        // The owner side: the role of a rotation function (aws/rotationPermissions.ts).
+        uses: { consumer: ["register", "import"], owner: ["register"] },
         calls: {
             read: ROLE_READ,
             create: ["iam:CreateRole", "iam:TagRole"],
@@ -306,7 +309,7 @@ const CONSUMER: readonly Permission[] = [
     },
     {
         token: "aws:iam/rolePolicy:RolePolicy",
-        uses: { consumer: ["register", "read"] },
+        uses: { consumer: ["register", "read"], owner: ["register"] },
         calls: {
             read: ["iam:GetRolePolicy"],
             create: ["iam:PutRolePolicy"],
@@ -381,7 +384,12 @@ const CONSUMER: readonly Permission[] = [
     },
 ];
 
-export const PERMISSIONS: readonly Permission[] = [...OWNER_AND_PROVIDER, ...CONSUMER, ...WATCH];
+export const PERMISSIONS: readonly Permission[] = [
+    ...OWNER_AND_PROVIDER,
+    ...CONSUMER,
+    ...WATCH,
+    ...ROTATION_PERMISSIONS,
+];
 
 /** Tokens the program registers that make no AWS call, and why. */
 export const NO_AWS_CALLS: Readonly<Record<string, string>> = {

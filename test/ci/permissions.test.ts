@@ -130,11 +130,12 @@ function projectWith(stackFile: string): string {
     return dir;
 }
 
-/** The committed stacks, examples/existing and the sandbox, each planned as `npm start -- --dir` does. */
+/** The committed stacks, examples/existing, examples/rotation and the sandbox, each planned as `npm start -- --dir` does. */
 async function plannedExamples(): Promise<Observed[]> {
     const dirs: [string, string][] = [
         ["committed stacks", ROOT],
         ["examples/existing", path.join(ROOT, "examples", "existing")],
+        ["examples/rotation", path.join(ROOT, "examples", "rotation")],
         ["examples/Pulumi.sandbox.yaml", projectWith(path.join(ROOT, "examples", "Pulumi.sandbox.yaml"))],
     ];
     const all: Observed[] = [];
