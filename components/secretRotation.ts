@@ -16,8 +16,11 @@ import {
 import type { OwnerLayout } from "../policies/layout";
 import type { PolicyDocument } from "../policies/documents";
 
-/** The rotation function's one file, shipped as it is in the repository (no build, no download). */
-export const ROTATION_FUNCTION_FILE = path.join(__dirname, "..", "rotation", "function", "index.js");
+/**
+ * The rotation function's folder, shipped as it is in the repository: one file, index.js (no
+ * build, no download; the AWS SDK is the runtime's).
+ */
+export const ROTATION_FUNCTION_DIR = path.join(__dirname, "..", "rotation", "function");
 
 export interface SecretRotationArgs {
     readonly partition: string;
@@ -39,7 +42,7 @@ export interface SecretRotationArgs {
 
 /**
  * Automatic rotation of one secret. With the program's own function (no `rotation.function`):
- * the function (rotation/function/index.js on the Node.js runtime), its role with the policy of
+ * the function (the folder rotation/function, one file, on the Node.js runtime), its role with the policy of
  * `rotationRolePolicy` (this secret and its key only) and its log group with a retention, the
  * permission that lets Secrets Manager invoke it for this secret only, and the schedule. With a
  * function named in config: the permission and the schedule; the policy its role needs is
@@ -105,9 +108,7 @@ export class SecretRotation extends pulumi.ComponentResource {
                     role: role.arn,
                     runtime: ROTATION_RUNTIME,
                     handler: "index.handler",
-                    code: new pulumi.asset.AssetArchive({
-                        "index.js": new pulumi.asset.FileAsset(ROTATION_FUNCTION_FILE),
-                    }),
+                    code: new pulumi.asset.FileArchive(ROTATION_FUNCTION_DIR),
                     timeout: 30,
                     memorySize: 128,
                     environment: {
