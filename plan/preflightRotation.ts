@@ -26,7 +26,7 @@ export function rotationProblems(all: readonly PlacedResource[], where: (p: Plac
         if (p.r.type !== TYPE) continue;
         const secretId = typeof p.r.inputs.secretId === "string" ? p.r.inputs.secretId : undefined;
         if (secretId) bySecret.set(secretId, [...(bySecret.get(secretId) ?? []), p]);
-        let rules = p.r.inputs.rotationRules as unknown;
+        let rules = p.r.inputs.rotationRules;
         if (typeof rules === "string") rules = JSON.parse(rules) as unknown;
         const r = (rules ?? {}) as { automaticallyAfterDays?: number; scheduleExpression?: string; duration?: string };
         const days = r.automaticallyAfterDays;

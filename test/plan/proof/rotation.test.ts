@@ -1,8 +1,8 @@
 import * as path from "path";
 import { expect } from "chai";
-import type { RegisteredResource } from "../../plan/mocks";
-import { ROOT } from "../mocks";
-import { plan } from "./helpers";
+import type { RegisteredResource } from "../../../plan/mocks";
+import { ROOT } from "../../mocks";
+import { plan } from "../helpers";
 
 /**
  * `npm start -- --dir examples/rotation`: exit 0, and a matrix that proves the rotation role's

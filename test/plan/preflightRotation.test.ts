@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { preflightFindings, type PreflightStack } from "../../plan/preflight";
+import { preflightFindings } from "../../plan/preflight";
 import type { RegisteredResource } from "../../plan/mocks";
 
 /** The preflight of registered SecretRotation resources and the rotation names (plan/preflightRotation.ts). */
@@ -26,8 +26,7 @@ const rotation = (rotationRules: Record<string, unknown>, extra: Record<string, 
         rotationRules,
         ...extra,
     });
-const problems = (...resources: RegisteredResource[]) =>
-    preflightFindings([{ name: "primary", resources } as PreflightStack]).problems;
+const problems = (...resources: RegisteredResource[]) => preflightFindings([{ name: "primary", resources }]).problems;
 const WHERE = 'SecretRotation "rotation-AppToken-schedule" of stack "primary" (account 111111111111, us-east-1)';
 
 describe("preflight: rotation", () => {
