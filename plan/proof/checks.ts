@@ -12,7 +12,7 @@ import { keptChecks, type KeptInfo } from "./kept";
 import { PreviewJudge, previewUnknowns, type NotProvenInPreview } from "./preview";
 import { lookalikes, otherPrincipal, unrelatedAccount } from "./principals";
 import { Registry, type SecretInfo } from "./registry";
-import { rotationChecks, type RotatedSecretInfo } from "./rotation";
+import { rotationChecks, secretInfo } from "./rotation";
 import { ANONYMOUS, isServicePrincipal, type PolicyRef, type SimulationRequest } from "./simulator";
 import { externalTrustWarnings, trustChecks, trustOrderWarnings } from "./trust";
 
@@ -163,13 +163,7 @@ export function buildChecks(plan: Plan): {
         }
         const anonymousDone = new Set<string>();
         // Every secret of the stack with the documents its checks use (rotation roles are probed on the others).
-        const infoOf = (name: string): RotatedSecretInfo => {
-            const arn = secretArns[name];
-            const keyArn = reg.secrets.get(arn)?.keyArn ?? keyArns[name] ?? `(no key for ${name})`;
-            const secretPolicy = reg.secretPolicies.get(arn);
-            const keyPolicy = reg.keyPolicies.get(keyArn);
-            return { name, arn, keyArn, ...(secretPolicy && { secretPolicy }), ...(keyPolicy && { keyPolicy }) };
-        };
+        const infoOf = (name: string) => secretInfo(reg, name, secretArns[name], keyArns[name]);
 
         for (const secretName of Object.keys(secretArns).sort()) {
             const secretArn = secretArns[secretName];

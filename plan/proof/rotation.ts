@@ -24,6 +24,14 @@ export interface RotatedSecretInfo {
     readonly keyPolicy?: PolicyRef;
 }
 
+/** A secret of an owner stack, with its key (registered, else exported) and their policies. */
+export function secretInfo(reg: Registry, name: string, arn: string, exportedKeyArn?: string): RotatedSecretInfo {
+    const keyArn = reg.secrets.get(arn)?.keyArn ?? exportedKeyArn ?? `(no key for ${name})`;
+    const secretPolicy = reg.secretPolicies.get(arn);
+    const keyPolicy = reg.keyPolicies.get(keyArn);
+    return { name, arn, keyArn, ...(secretPolicy && { secretPolicy }), ...(keyPolicy && { keyPolicy }) };
+}
+
 export interface RotationProbe {
     readonly probe: string;
     readonly check: Omit<Check, "name" | "secret">;

@@ -201,16 +201,3 @@ describe("components: no rotation unless config asks", () => {
         expect(r.outputs).to.not.have.property("rotation");
     });
 });
-
-describe("policies: rotation names", () => {
-    it("fit 64 characters and Lambda's characters whatever the secret's name, and differ by stack", () => {
-        const long = rotationNames(STACK_REF, `a/b+c=d.e@f-${"x".repeat(500)}`);
-        expect(long.function).to.have.length(64);
-        expect(long.function).to.match(/^[A-Za-z0-9_-]+$/);
-        expect(long.role).to.equal(long.function);
-        expect(rotationNames("org/secretshare/other", "AppToken").function).to.not.equal(
-            rotationNames(STACK_REF, "AppToken").function,
-        );
-        expect(rotationNames(STACK_REF, "a.b").function).to.not.equal(rotationNames(STACK_REF, "a-b").function);
-    });
-});
