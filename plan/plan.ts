@@ -37,6 +37,8 @@ export interface PlanOptions {
     readonly mutate?: (stack: string, resources: RegisteredResource[]) => RegisteredResource[];
     /** As a first `pulumi preview` would see each stack (`npm start -- --preview`). */
     readonly preview?: boolean;
+    /** Called after each stack is planned (its name, how many are done, of how many): progress. */
+    readonly onStack?: (stack: string, done: number, total: number) => void;
 }
 
 export interface PlannedStack {
@@ -54,11 +56,22 @@ export interface PlannedStack {
     /** Exports, every Output resolved, secret values as "[secret]". */
     readonly outputs: Record<string, unknown>;
     /**
+     * Resources registered with `protect` or `retainOnDelete`, by "<type>::<name>": what a change
+     * that removes them from the stack would do. Absent in a plan built by hand.
+     */
+    readonly protection?: Readonly<Record<string, Protection>>;
+    /**
      * The stack's config as the program parsed it (the same parser, so its defaults too), for what
      * the plan checks that the exports do not say: quotas raised in config, the owner's intent.
      * Absent in a plan built by hand.
      */
     readonly config?: StackConfig;
+}
+
+/** The resource options that decide what leaving the stack does to a resource. */
+export interface Protection {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
 }
 
 /** A stack file of the project that was not planned (a `--stack` subset). */
@@ -151,6 +164,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
         // stack names it by an unknown ARN, which alone would not tell created from policy-only.
         const origins = originsOf(registered, run.options);
         const base = {
+            protection: protectionOf(run),
             name: stack,
             file: file.file,
             config: configOf(stack, file),
@@ -168,6 +182,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
             sameResources(stack, run, preview);
             previewed.set(stack, { ...base, resources: [...preview.resources], outputs: preview.outputs });
         }
+        options.onStack?.(stack, planned.size, order.length);
     }
 
     // Every name, size and quota that AWS or Pulumi would refuse at deploy, across all the
@@ -233,6 +248,15 @@ export function sameResources(stack: string, up: StackRun, preview: StackRun): v
                 `up does: ${[...onlyUp.map((k) => `only in up: ${k}`), ...onlyPreview.map((k) => `only in preview: ${k}`)].join("; ")}`,
         );
     }
+}
+
+function protectionOf(run: StackRun): Record<string, Protection> {
+    const out: Record<string, Protection> = {};
+    for (const [key, opts] of run.options) {
+        const { protect, retainOnDelete } = opts as Protection;
+        if (protect || retainOnDelete) out[key] = { ...(protect && { protect }), ...(retainOnDelete && { retainOnDelete }) };
+    }
+    return out;
 }
 
 function consumerAccountOf(file: StackFile): { consumerAccountId?: string } {

@@ -93,8 +93,8 @@ interface Document {
     readonly policy: unknown;
 }
 
-/** The resource types that carry a policy document, with its title. */
-const DOCUMENT_TYPES: Record<string, (r: RegisteredResource) => string> = {
+/** The resource types that carry a policy document, with its title (the access diff reads them too). */
+export const DOCUMENT_TYPES: Record<string, (r: Pick<RegisteredResource, "name" | "inputs">) => string> = {
     "aws:kms/key:Key": (r) => `key policy of ${r.name}`,
     // The policy written on an existing key: the statements of others kept, ours merged in.
     "aws:kms/keyPolicy:KeyPolicy": (r) => `key policy ${r.name} (existing key ${String(r.inputs.keyId)}, merged)`,
@@ -107,7 +107,7 @@ const DOCUMENT_TYPES: Record<string, (r: RegisteredResource) => string> = {
 };
 const DOCUMENT_ORDER = Object.keys(DOCUMENT_TYPES);
 /** The input that holds the document: `policy`, but a role's trust policy. */
-const documentInput = (type: string) => (type === "aws:iam/role:Role" ? "assumeRolePolicy" : "policy");
+export const documentInput = (type: string) => (type === "aws:iam/role:Role" ? "assumeRolePolicy" : "policy");
 
 function documentsOf(stack: PlannedStack): Document[] {
     return stack.resources

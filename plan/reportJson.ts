@@ -28,6 +28,7 @@ export function toJson(report: Report): unknown {
                 account: r.provider?.accountId ?? null,
                 region: r.provider?.region ?? null,
                 origin: originOf(s, r),
+                ...s.protection?.[`${r.type}::${r.name}`],
                 ...(plan.preview && { id: r.custom ? r.id : null }),
                 inputs: redactInputs(r),
             })),
@@ -45,6 +46,8 @@ export function toJson(report: Report): unknown {
             ...(c.kept && { kept: c.kept }),
             ...(c.role && { role: c.role }),
             decision: c.decision,
+            // The documents simulated, as "<type> <resource name>": which change moved a decision.
+            documents: [...c.identityPolicies, ...(c.resourcePolicy ? [c.resourcePolicy] : [])].map((p) => p.name),
             ok: c.ok,
             ...(c.reason && { reason: c.reason }),
             ...(c.outcome.ignoredContextKeys.length && { ignoredContextKeys: c.outcome.ignoredContextKeys }),
