@@ -4,6 +4,10 @@ import { isUserError, UsageError } from "../common/errors";
 import { plan, type PlanOptions } from "./plan";
 import { isOk, toJson, toMarkdown, toText } from "./report";
 import { accessMatrix } from "./proof";
+import { progress } from "./progress";
+import { toSummaryText } from "./summary";
+import * as diff from "./diff/command";
+import { readPlanJson } from "./diff/facts";
 
 /**
  * `npm start`: the offline plan of every stack, and the access matrix that proves who can
@@ -12,7 +16,8 @@ import { accessMatrix } from "./proof";
  * 3: an internal error (a bug: message and stack trace).
  */
 
-export const USAGE = `usage: npm start -- [--stack NAME]... [--json | --markdown] [--dir DIR] [--preview]
+export const USAGE = `usage: npm start -- [--stack NAME]... [--json | --markdown] [--verbose] [--dir DIR] [--preview]
+       npm start -- --against REF-OR-FILE [--head FILE] [--fail-on gain|external|any] [--full-report FILE] [...]
 
 Plans the stacks of a secretshare project offline (Pulumi mock runtime, no AWS, no Pulumi
 engine) and proves with an IAM policy simulator who can read each secret.
@@ -21,13 +26,24 @@ engine) and proves with an IAM policy simulator who can read each secret.
                  StackReference needs that stack in the plan too
   --json         one JSON document on stdout (schema in docs/plan.md)
   --markdown     Markdown, for a pull request comment or a CI job summary
+  --verbose      the text form in full: every resource, export, policy document and check
+                 (default: a summary; failures always in full)
+  --against X    the access diff against X: a git ref (planned in a temporary worktree)
+                 or a plan saved with \`npm start --silent -- --json > base.json\`:
+                 who gains and who loses access, the statements and resources changed,
+                 risk flags (docs/diff.md)
+  --head FILE    with --against: the head is this saved plan instead of the working tree
+  --fail-on WHAT with --against: exit 4 when the diff has a gain, a new external account,
+                 or any change
+  --full-report FILE  with --against: also write the whole Markdown diff to FILE
   --dir DIR      the project directory (default: the current directory)
   --preview      each stack as its first \`pulumi preview\` sees it: what it creates has
                  unknown IDs and outputs ([unknown]); a check that uses an unknown value
                  is not proven in preview (and fails nothing)
   -h, --help     this text
 
-Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error.
+Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,
+4 the diff matched --fail-on.
 `;
 
 export interface Io {
@@ -44,6 +60,8 @@ export interface Args {
     readonly stacks: string[];
     readonly dir?: string;
     readonly preview?: boolean;
+    readonly verbose?: boolean;
+    readonly diff?: diff.DiffArgs;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -53,11 +71,36 @@ export function parseArgs(argv: readonly string[]): Args {
         json: { type: "boolean" },
         markdown: { type: "boolean" },
         preview: { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
+        against: { type: "string" },
+        head: { type: "string" },
+        "fail-on": { type: "string" },
+        "full-report": { type: "string" },
         help: { type: "boolean", short: "h" },
     });
     if (values.json && values.markdown) throw new UsageError("--json and --markdown cannot be combined");
     const format: Format = values.json ? "json" : values.markdown ? "markdown" : "text";
+    const failOn = values["fail-on"];
+    if (failOn !== undefined && !diff.FAIL_ON.includes(failOn as diff.FailOn)) {
+        throw new UsageError(`--fail-on ${failOn}: expected one of ${diff.FAIL_ON.join(", ")}`);
+    }
+    if (values.against === undefined) {
+        for (const k of ["head", "fail-on", "full-report"] as const) {
+            if (values[k] !== undefined) throw new UsageError(`--${k} needs --against`);
+        }
+    } else if (values.preview) throw new UsageError("--against and --preview cannot be combined");
     return {
+        ...(values.verbose && { verbose: true }),
+        ...(values.against !== undefined && {
+            diff: {
+                against: values.against,
+                format,
+                stacks: values.stack ?? [],
+                ...(values.head !== undefined && { head: values.head }),
+                ...(failOn !== undefined && { failOn: failOn as diff.FailOn }),
+                ...(values["full-report"] !== undefined && { fullReport: values["full-report"] }),
+            },
+        }),
         help: values.help ?? false,
         format,
         stacks: values.stack ?? [],
@@ -74,7 +117,7 @@ export async function main(
         stderr: (t) => process.stderr.write(t),
         cwd: process.cwd(),
     },
-    extra: Pick<PlanOptions, "mutate"> = {},
+    extra: Pick<PlanOptions, "mutate"> & { readonly progressAfterMs?: number } = {},
 ): Promise<number> {
     let args: Args;
     try {
@@ -107,22 +150,40 @@ export async function main(
         timings[name] = now - lap;
         lap = now;
     };
+    const dir = args.dir ?? io.cwd;
+    const said = progress(io.stderr, { afterMs: extra.progressAfterMs, enabled: args.format !== "json" });
     try {
+        // A git ref's plan runs in a child process while this one plans the working tree.
+        const base = args.diff ? diff.startBase(args.diff, dir) : undefined;
+        // Handled where it is awaited; until then a failure must not count as unhandled.
+        base?.catch(() => undefined);
+        if (args.diff?.head !== undefined && base) {
+            const head = { plan: diff.readHead(args.diff.head, dir), label: args.diff.head };
+            return diff.report(args.diff, await base, head, dir, io.stdout);
+        }
         const planned = await plan({
-            dir: args.dir ?? io.cwd,
+            dir,
             stacks: args.stacks,
             preview: args.preview ?? false,
-            ...extra,
+            mutate: extra.mutate,
+            onStack: (stack, done, total) => said.say(`planned stack ${stack} (${done}/${total})`),
         });
         await settle();
         if (strays.length) return programFailed(strays, io);
         phase("stacks");
+        said.say("simulating the access checks");
         const access = await accessMatrix(planned);
+        said.say(`${access.checks.length} checks done`);
         phase("simulation");
         const report = { plan: planned, access };
+        if (args.diff && base) {
+            const head = readPlanJson(JSON.stringify(toJson(report)), "the working tree's plan");
+            said.say(`waiting for the plan of ${args.diff.against}`);
+            return diff.report(args.diff, await base, { plan: head, label: "working tree" }, dir, io.stdout);
+        }
         if (args.format === "json") io.stdout(JSON.stringify(toJson(report), null, 2) + "\n");
         else if (args.format === "markdown") io.stdout(toMarkdown(report));
-        else io.stdout(toText(report));
+        else io.stdout(args.verbose ? toText(report) : toSummaryText(report));
         phase("report");
         if (process.env.SECRETSHARE_TIMINGS) io.stderr(`timings: ${JSON.stringify(timings)}\n`);
         return isOk(access) ? 0 : 1;

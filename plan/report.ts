@@ -128,7 +128,7 @@ function documentsOf(stack: PlannedStack): Document[] {
 const pretty = (v: unknown) =>
     v === UNKNOWN ? `${UNKNOWN} (computed from values the preview does not know)` : JSON.stringify(v, null, 2);
 
-function placeholderNote(stack: PlannedStack): string | undefined {
+export function placeholderNote(stack: PlannedStack): string | undefined {
     if (!stack.placeholders.length) return undefined;
     return (
         `secure config ${stack.placeholders.join(", ")} cannot be decrypted offline: ` +
@@ -136,7 +136,7 @@ function placeholderNote(stack: PlannedStack): string | undefined {
     );
 }
 
-function modeOf(stack: PlannedStack): string {
+export function modeOf(stack: PlannedStack): string {
     return [stack.mode ?? "?", stack.reference ? `reads ${stack.reference.stack} (${stack.reference.name})` : ""]
         .filter(Boolean)
         .join(", ");
@@ -156,7 +156,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
     return [line(header), ...rows.map(line)].join("\n");
 }
 
-const accessRow = (c: CheckResult) => [
+export const accessRow = (c: CheckResult) => [
     c.ok ? "ok" : "FAIL",
     c.secret,
     c.who,
@@ -254,7 +254,7 @@ export function toText(report: Report): string {
     return out.join("\n") + "\n";
 }
 
-const rule = (title: string) => `== ${title} ${"=".repeat(Math.max(3, 96 - title.length))}`;
+export const rule = (title: string) => `== ${title} ${"=".repeat(Math.max(3, 96 - title.length))}`;
 
 const indent = (text: string, by: string) =>
     text

@@ -1,0 +1,92 @@
+import type { CheckResult } from "./proof";
+import { notProvenInPreviewLines, previewNote } from "./previewReport";
+import {
+    accessRow,
+    failures,
+    modeOf,
+    originOf,
+    placeholderNote,
+    rule,
+    summary,
+    table,
+    warningLines,
+    type Report,
+} from "./report";
+
+/**
+ * The plan's default text: what a person reads after a change. Per stack its resources counted by
+ * type and origin, per secret who reads it (and each reader role, who assumes it), the warnings,
+ * every failing check in full, and the count of checks. The documents, the exports and the whole
+ * access matrix are in `--verbose` (report.ts: toText).
+ */
+
+const READ = new Set(["secretsmanager:GetSecretValue", "sts:AssumeRole"]);
+
+/** "<who> (<stage or context>)" for each allowed read, by secret (or reader role), in check order. */
+function readersBySecret(checks: readonly CheckResult[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const c of checks) {
+        if (!READ.has(c.action) || c.decision !== "Allowed") continue;
+        const stage = c.context["secretsmanager:VersionStage"];
+        const how =
+            c.action === "sts:AssumeRole"
+                ? "AssumeRole"
+                : stage === undefined
+                  ? "no stage"
+                  : [stage].flat().join("|");
+        const line = `${c.who} (${how}${c.expected === "Kept" ? ", kept statement" : ""})`;
+        const list = out.get(c.secret) ?? [];
+        if (!list.includes(line)) list.push(line);
+        out.set(c.secret, list);
+    }
+    return out;
+}
+
+export function toSummaryText(report: Report): string {
+    const { plan, access } = report;
+    const out: string[] = [];
+    out.push(
+        `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
+            `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
+            (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
+    );
+    for (const s of plan.stacks) {
+        out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
+        for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`note: ${note}`);
+        const counts = new Map<string, number>();
+        for (const r of s.resources) {
+            const key = `${r.type}\u0000${originOf(s, r)}`;
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        out.push(
+            "",
+            table(
+                ["TYPE", "ORIGIN", "COUNT"],
+                [...counts].map(([key, n]) => [...key.split("\u0000"), String(n)]),
+            ),
+        );
+    }
+    out.push("", rule("who can read what (@cloud-copilot/iam-simulate)"), "");
+    const readers = readersBySecret(access.checks);
+    if (!readers.size) out.push("nobody: no check allows a read");
+    for (const [secret, who] of readers) out.push(`${secret}: ${who.join(", ")}`);
+    for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    out.push(...notProvenInPreviewLines(access.notProvenInPreview ?? []));
+    const warned = warningLines(access);
+    if (warned.length) out.push("", ...warned);
+    const failing = access.checks.filter((c) => !c.ok);
+    if (failing.length) {
+        out.push(
+            "",
+            table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], failing.map(accessRow)),
+            "",
+            ...failures(access),
+        );
+    }
+    out.push(
+        "",
+        summary(access),
+        "(resources, exports, policy documents and the whole access matrix: npm start -- --verbose)",
+    );
+    return out.join("\n") + "\n";
+}
