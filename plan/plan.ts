@@ -254,7 +254,8 @@ function protectionOf(run: StackRun): Record<string, Protection> {
     const out: Record<string, Protection> = {};
     for (const [key, opts] of run.options) {
         const { protect, retainOnDelete } = opts as Protection;
-        if (protect || retainOnDelete) out[key] = { ...(protect && { protect }), ...(retainOnDelete && { retainOnDelete }) };
+        if (protect || retainOnDelete)
+            out[key] = { ...(protect && { protect }), ...(retainOnDelete && { retainOnDelete }) };
     }
     return out;
 }

@@ -29,11 +29,7 @@ function readersBySecret(checks: readonly CheckResult[]): Map<string, string[]> 
         if (!READ.has(c.action) || c.decision !== "Allowed") continue;
         const stage = c.context["secretsmanager:VersionStage"];
         const how =
-            c.action === "sts:AssumeRole"
-                ? "AssumeRole"
-                : stage === undefined
-                  ? "no stage"
-                  : [stage].flat().join("|");
+            c.action === "sts:AssumeRole" ? "AssumeRole" : stage === undefined ? "no stage" : [stage].flat().join("|");
         const line = `${c.who} (${how}${c.expected === "Kept" ? ", kept statement" : ""})`;
         const list = out.get(c.secret) ?? [];
         if (!list.includes(line)) list.push(line);

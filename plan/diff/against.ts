@@ -95,7 +95,11 @@ async function planAtCommit(top: string, commit: string, sub: string, argv: read
     }
 }
 
-function run(cmd: string, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+    cmd: string,
+    args: readonly string[],
+    cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
         const out: Buffer[] = [];

@@ -37,7 +37,11 @@ export function failsOn(d: PlanDiff, on: FailOn | undefined): boolean {
 
 /** Starts loading the base: a child process for a git ref, so it runs while the head is planned. */
 export function startBase(args: DiffArgs, dir: string) {
-    return loadBase(args.against, dir, args.stacks.flatMap((s) => ["--stack", s]));
+    return loadBase(
+        args.against,
+        dir,
+        args.stacks.flatMap((s) => ["--stack", s]),
+    );
 }
 
 export function readHead(file: string, dir: string): PlanJson {

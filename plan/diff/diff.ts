@@ -195,7 +195,7 @@ function resourceChanges(base: PlanFacts, head: PlanFacts): ResourceChange[] {
                     (d.protect
                         ? `- ${d.name} is protected, so \`pulumi up\` refuses the delete`
                         : d.retainOnDelete
-                          ? `- ${d.name} is retained on delete: it stays in AWS, and the create finds it there`
+                          ? `- ${d.name} is retained on delete: it stays in AWS under the same AWS name that ${c.name} creates (docs/operations.md#lifecycle)`
                           : `- the same AWS resource is deleted and created again`),
             });
         } else {
@@ -257,7 +257,13 @@ function resourceChanges(base: PlanFacts, head: PlanFacts): ResourceChange[] {
 /** Principal values and `aws:PrincipalArn` condition values of a statement. */
 function principalsOf(s: Record<string, unknown>): string[] {
     const flat = (v: unknown): string[] =>
-        typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(flat) : v && typeof v === "object" ? Object.values(v).flatMap(flat) : [];
+        typeof v === "string"
+            ? [v]
+            : Array.isArray(v)
+              ? v.flatMap(flat)
+              : v && typeof v === "object"
+                ? Object.values(v).flatMap(flat)
+                : [];
     const fromCondition = Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((ops) =>
         Object.entries(ops ?? {})
             .filter(([k]) => /^aws:PrincipalArn$/i.test(k))
@@ -268,10 +274,14 @@ function principalsOf(s: Record<string, unknown>): string[] {
 
 function grantsGetSecretValue(s: Record<string, unknown>): boolean {
     const actions = [s.Action].flat().filter((a): a is string => typeof a === "string");
-    return s.Effect === "Allow" && actions.some((a) => /^(\*|secretsmanager:\*|secretsmanager:GetSecret\*?Value?)$/i.test(a));
+    return (
+        s.Effect === "Allow" &&
+        actions.some((a) => /^(\*|secretsmanager:\*|secretsmanager:GetSecret\*?Value?)$/i.test(a))
+    );
 }
 
-const mentionsStage = (s: Record<string, unknown>) => JSON.stringify(s.Condition ?? {}).includes("secretsmanager:VersionStage");
+const mentionsStage = (s: Record<string, unknown>) =>
+    JSON.stringify(s.Condition ?? {}).includes("secretsmanager:VersionStage");
 
 function risksOf(
     base: PlanFacts,
@@ -313,10 +323,15 @@ function risksOf(
             const before = base.documents.get(`${d.stack} ${d.resource}`);
             const after = head.documents.get(`${d.stack} ${d.resource}`);
             if (before?.blockPublicPolicy === true && after && after.blockPublicPolicy !== true) {
-                out.push({ kind: "block-public-policy-removed", message: `${d.title}: blockPublicPolicy is no longer on` });
+                out.push({
+                    kind: "block-public-policy-removed",
+                    message: `${d.title}: blockPublicPolicy is no longer on`,
+                });
             }
             const unnarrowed = (doc?: PolicyDocument) =>
-                (doc?.statements ?? []).filter((s) => grantsGetSecretValue(s.body) && !mentionsStage(s.body)).map((s) => s.id);
+                (doc?.statements ?? [])
+                    .filter((s) => grantsGetSecretValue(s.body) && !mentionsStage(s.body))
+                    .map((s) => s.id);
             const wasOpen = new Set(unnarrowed(before));
             const open = unnarrowed(after).filter((id) => !wasOpen.has(id));
             if (before && open.length) {

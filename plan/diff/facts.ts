@@ -169,7 +169,7 @@ export function canonical(value: unknown): string {
     );
 }
 
-export const accountOf = (arn: string): string | null => /^arn:[^:]+:[^:]+::(\d{12}):/.exec(arn)?.[1] ?? null;
+export const accountOf = (arn: string): string | null => /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? null;
 
 const shortValue = (v: string) => (v.startsWith("arn:") ? v.replace(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:(secret:)?/, "") : v);
 

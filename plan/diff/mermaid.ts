@@ -31,7 +31,10 @@ const shortAction = (a: string) => a.replace(/^secretsmanager:/, "").replace(/^s
 export function pictureOf(base: PlanJson, head: PlanJson, diff: PlanDiff): Picture {
     const [a, b] = [factsOf(base), factsOf(head)];
     const secrets = new Map([...a.secrets, ...b.secrets]);
-    const edges = new Map<string, { from: string; fromAccount: string | null; to: string; gained: Set<string>; lost: Set<string> }>();
+    const edges = new Map<
+        string,
+        { from: string; fromAccount: string | null; to: string; gained: Set<string>; lost: Set<string> }
+    >();
     const edge = (who: string, account: string | null, to: string) => {
         const key = `${who}\u0000${to}`;
         const found = edges.get(key) ?? { from: who, fromAccount: account, to, gained: new Set(), lost: new Set() };
@@ -107,7 +110,11 @@ export function mermaid(picture: Picture, maxEdges = 60): string {
             lines.push(...nodes.map((n) => `    ${n}`));
             continue;
         }
-        lines.push(`    subgraph acct${i}[${label(`account ${account}`)}]`, ...nodes.map((n) => `        ${n}`), "    end");
+        lines.push(
+            `    subgraph acct${i}[${label(`account ${account}`)}]`,
+            ...nodes.map((n) => `        ${n}`),
+            "    end",
+        );
     }
     const styles: string[] = [];
     let n = 0;
@@ -128,7 +135,9 @@ export function mermaid(picture: Picture, maxEdges = 60): string {
     }
     if (collapse) {
         const left = picture.edges.length - drawn.length;
-        lines.push(`    more[${label(`${left} more edges not drawn: unchanged readers, or changes past ${maxEdges}`)}]`);
+        lines.push(
+            `    more[${label(`${left} more edges not drawn: unchanged readers, or changes past ${maxEdges}`)}]`,
+        );
     }
     lines.push(...styles);
     const gained = drawn.filter((e) => e.state === "gained").map((e) => id("p", e.from));

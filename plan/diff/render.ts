@@ -24,12 +24,31 @@ function headline(d: PlanDiff): string {
     );
 }
 
-/** One line per statement change: "+ Sid: Allow kms:Decrypt for <principal>", "~ Sid: Condition, Principal". */
+/** A statement's leaves as "<path> = <value>" (an array's elements each under the array's path). */
+function leaves(value: unknown, at: string): string[] {
+    if (Array.isArray(value)) return value.flatMap((v) => leaves(v, at));
+    if (value && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leaves(v, at ? `${at}.${k}` : k));
+    }
+    return [`${at} = ${String(value)}`];
+}
+
+/** What a changed statement gains and loses, leaf by leaf: "+ Condition.ArnEquals.aws:PrincipalArn = arn:...". */
+export function statementDelta(s: StatementChange): string[] {
+    const [a, b] = [new Set(leaves(s.before ?? {}, "")), new Set(leaves(s.after ?? {}, ""))];
+    return [
+        ...[...a].filter((l) => !b.has(l)).map((l) => `- ${l}`),
+        ...[...b].filter((l) => !a.has(l)).map((l) => `+ ${l}`),
+    ];
+}
+
+/** One line per statement change: "+ Sid: Allow kms:Decrypt for <principal>", "~ Sid: Condition changed". */
 export function statementLine(s: StatementChange): string {
     const body = s.after ?? s.before ?? {};
-    const principal = JSON.stringify(body.Principal ?? body.NotPrincipal ?? "-");
+    const who = body.Principal ?? body.NotPrincipal;
+    const principal = who === undefined ? "the identity it is attached to" : JSON.stringify(who);
     const what = `${String(body.Effect)} ${[body.Action ?? body.NotAction].flat().join(",")} for ${principal}`;
-    if (s.change === "changed") return `~ ${s.sid}: ${(s.fields ?? []).join(", ")} changed (now ${what})`;
+    if (s.change === "changed") return `~ ${s.sid} (${what}): ${(s.fields ?? []).join(", ")} changed`;
     return `${s.change === "added" ? "+" : "-"} ${s.sid}: ${what}`;
 }
 
@@ -46,7 +65,9 @@ const accessCells = (c: AccessChange) => [
 export function diffText(d: PlanDiff): string {
     const out = [`access diff of ${d.project}: ${d.base.label} -> ${d.head.label}`, headline(d)];
     if (!d.base.ok || !d.head.ok) {
-        out.push(`note: a plan has failing checks (base ${d.base.ok ? "ok" : "FAILED"}, head ${d.head.ok ? "ok" : "FAILED"})`);
+        out.push(
+            `note: a plan has failing checks (base ${d.base.ok ? "ok" : "FAILED"}, head ${d.head.ok ? "ok" : "FAILED"})`,
+        );
     }
     if (isEmpty(d)) return [...out, "", "no change in access, documents or resources"].join("\n") + "\n";
     if (d.risks.length) out.push("", ...d.risks.map((r) => `risk (${r.kind}): ${r.message}`));
@@ -62,7 +83,10 @@ export function diffText(d: PlanDiff): string {
         out.push("", "== documents ==");
         for (const doc of d.documents) {
             out.push("", `${doc.title} [${doc.change}] (stack ${doc.stack}, account ${doc.account ?? "-"})`);
-            out.push(...doc.statements.map((s) => `  ${statementLine(s)}`));
+            for (const s of doc.statements) {
+                out.push(`  ${statementLine(s)}`);
+                if (s.change === "changed") out.push(...statementDelta(s).map((l) => `      ${l}`));
+            }
         }
     }
     if (d.resources.length) {
@@ -92,9 +116,17 @@ function documentBlock(doc: DocumentChange, full: boolean): string[] {
     const out = [`- **${doc.title}** (${doc.change}; stack \`${doc.stack}\`, account ${doc.account ?? "-"})`];
     for (const s of doc.statements) {
         out.push(`  - ${code(statementLine(s))}`);
-        if (full) {
+        if (s.change === "changed") out.push(...statementDelta(s).map((l) => `    - ${code(l)}`));
+        else if (full) {
             const body = s.change === "removed" ? s.before : s.after;
-            out.push("", "    ```json", ...JSON.stringify(body, null, 2).split("\n").map((l) => `    ${l}`), "    ```");
+            out.push(
+                "",
+                "    ```json",
+                ...JSON.stringify(body, null, 2)
+                    .split("\n")
+                    .map((l) => `    ${l}`),
+                "    ```",
+            );
         }
     }
     return out;
@@ -104,7 +136,10 @@ function render(d: PlanDiff, picture: Picture | undefined, rows: number, full: b
     const mark = d.summary.lost || d.summary.gained || d.risks.length ? "🔶" : "✅";
     const out = [`## secretshare access diff: ${mark} ${headline(d)}`, "", `\`${d.base.label}\` → \`${d.head.label}\``];
     if (!d.base.ok || !d.head.ok) {
-        out.push("", `> **A plan has failing checks**: base ${d.base.ok ? "ok" : "❌"}, head ${d.head.ok ? "ok" : "❌"}.`);
+        out.push(
+            "",
+            `> **A plan has failing checks**: base ${d.base.ok ? "ok" : "❌"}, head ${d.head.ok ? "ok" : "❌"}.`,
+        );
     }
     if (isEmpty(d)) return [...out, "", "No change in access, documents or resources."].join("\n") + "\n";
     if (d.risks.length) out.push("", ...d.risks.map((r) => `> ⚠️ **${r.kind}**: ${r.message}`));
@@ -119,7 +154,15 @@ function render(d: PlanDiff, picture: Picture | undefined, rows: number, full: b
                 ["", "secret", "principal", "account", "action", "context", "changed by"],
                 d.access.slice(0, rows).map((c) => {
                     const [sign, ...rest] = accessCells(c);
-                    return [sign === "+" ? "🟢 gained" : "🔴 lost", rest[0], rest[1], rest[2], code(rest[3]), code(rest[4]), rest[5]];
+                    return [
+                        sign === "+" ? "🟢 gained" : "🔴 lost",
+                        rest[0],
+                        rest[1],
+                        rest[2],
+                        code(rest[3]),
+                        code(rest[4]),
+                        rest[5],
+                    ];
                 }),
             ),
             ...left(d.access.length - rows),
