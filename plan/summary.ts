@@ -7,6 +7,7 @@ import {
     originOf,
     placeholderNote,
     rule,
+    watchLines,
     summary,
     table,
     warningLines,
@@ -45,6 +46,7 @@ export function toSummaryText(report: Report): string {
         `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
             `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
             (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
+        "summary: every resource, export, policy document and check with `npm start -- --verbose`",
     );
     for (const s of plan.stacks) {
         out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
@@ -61,6 +63,8 @@ export function toSummaryText(report: Report): string {
                 [...counts].map(([key, n]) => [...key.split("\u0000"), String(n)]),
             ),
         );
+        const watched = watchLines(s);
+        if (watched.length) out.push("", ...watched);
     }
     out.push("", rule("who can read what (@cloud-copilot/iam-simulate)"), "");
     const readers = readersBySecret(access.checks);
@@ -79,10 +83,6 @@ export function toSummaryText(report: Report): string {
             ...failures(access),
         );
     }
-    out.push(
-        "",
-        summary(access),
-        "(resources, exports, policy documents and the whole access matrix: npm start -- --verbose)",
-    );
+    out.push("", summary(access));
     return out.join("\n") + "\n";
 }

@@ -105,7 +105,7 @@ describe("npm start: the plan of the committed stacks", () => {
         this.timeout(120000);
         json = await plan(["--json"]);
         seed = { code: json.code, report: JSON.parse(json.stdout) as JsonReport, stderr: json.stderr };
-        text = await plan([]);
+        text = await plan(["--verbose"]);
         markdown = await plan(["--markdown"]);
     });
 
@@ -395,7 +395,7 @@ describe("npm start: usage and configuration errors (exit 2, no stack trace)", (
 
     it("refuses bad flags", async () => {
         for (const [argv, message] of [
-            [["--verbose"], 'error: unknown argument "--verbose"'],
+            [["--loud"], 'error: unknown argument "--loud"'],
             [["--stack"], "error: --stack needs a value"],
             [["--stack", "--json"], "error: --stack needs a value"],
             [["--json", "--markdown"], "error: --json and --markdown cannot be combined"],
@@ -422,7 +422,7 @@ describe("npm start: usage and configuration errors (exit 2, no stack trace)", (
         expect(out.code).to.equal(0);
         expect(out.stdout).to.include("--stack NAME");
         expect(out.stdout).to.include(
-            "Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error.",
+            "Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,\n4 the diff matched --fail-on.",
         );
     });
 

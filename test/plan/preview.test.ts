@@ -202,7 +202,7 @@ describe("plan --preview", function () {
     });
 
     it("says in text and Markdown that it is a preview, with an ID column and the consumer's note", async () => {
-        const text = await plan(["--preview"]);
+        const text = await plan(["--preview", "--verbose"]);
         expect(text.stdout.split("\n")[0]).to.equal(
             "secretshare preview plan of project secretshare: primary, secondary (offline: Pulumi mock runtime, " +
                 "no AWS, no Pulumi engine; as a first `pulumi preview` sees each stack)",
@@ -215,7 +215,7 @@ describe("plan --preview", function () {
                 "needs its owner deployed); what primary's first preview does not know is [unknown]",
         );
         // A document computed from unknown values: in "all" mode the reader's policy names the secret's ARN.
-        const all = await plan(["--preview"], sandbox());
+        const all = await plan(["--preview", "--verbose"], sandbox());
         expect(all.stdout).to.include(
             "identity policy secondary-Stuart-read (inline, user Stuart):\n  [unknown] (computed from values the preview does not know)\n",
         );
@@ -226,7 +226,7 @@ describe("plan --preview", function () {
         expect(md.stdout).to.include("| type | name | account | region | origin | id |");
         expect(md.stdout).to.include("> not proven in preview: 14 checks of MySecret");
         // The plan itself is unchanged: no ID column, no preview lines.
-        const plain = await plan([]);
+        const plain = await plan(["--verbose"]);
         expect(plain.stdout).to.not.include("[unknown]");
         expect(plain.stdout).to.not.include("preview");
     });

@@ -102,7 +102,7 @@ describe("kept statements: the matrix shows who they let in, and on what", funct
     let md: string;
     before(async () => {
         ({ code, report } = await planJson([], EXISTING, { mutate }));
-        text = (await plan([], EXISTING, { mutate })).stdout;
+        text = (await plan(["--verbose"], EXISTING, { mutate })).stdout;
         md = (await plan(["--markdown"], EXISTING, { mutate })).stdout;
     });
 

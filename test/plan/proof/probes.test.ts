@@ -360,7 +360,7 @@ describe("probes: principals that statements kept from others let in", function 
         ]);
         expect(report.summary).to.deep.equal({ checks: 22, asExpected: 22, failed: 0 });
 
-        const text = (await plan([], EXISTING)).stdout;
+        const text = (await plan(["--verbose"], EXISTING)).stdout;
         expect(text).to.match(
             /^ok +MySecret +arn:aws:iam::333333333333:role\/payments +secretsmanager:GetSecretValue +VersionStage=AWSCURRENT +kept, not managed here \(PaymentsTeamRead\) +Allowed$/m,
         );

@@ -189,7 +189,7 @@ describe("trust in the access matrix", function () {
         expect((trust as unknown as { role: string }).role).to.equal("secondary/app");
         expect(trust?.resource).to.equal(`arn:aws:iam::${CONSUMER}:role/app`);
         // The text report prints each trust policy it proves.
-        const text = (await plan([], project())).stdout;
+        const text = (await plan(["--verbose"], project())).stdout;
         expect(text).to.include("trust policy of role app (who may assume it):\n");
     });
 
