@@ -44,6 +44,7 @@ interface Step {
 }
 interface Job {
     name?: string;
+    outputs?: Record<string, string>;
     needs?: string | string[];
     if?: string;
     environment?: string | { name: string };
@@ -220,7 +221,11 @@ describe("GitHub Actions workflows", function () {
             for (const [id, job] of Object.entries(wf.jobs)) {
                 const aws = stepUsing(job, "aws-actions/configure-aws-credentials");
                 if (aws.length === 0) {
-                    expect(job.permissions, `${file} ${id}`).to.equal(undefined);
+                    // The access diff's comment job may write a pull request comment, and nothing else.
+                    const comment = file === "pull-request.yml" && id === "comment";
+                    expect(job.permissions, `${file} ${id}`).to.deep.equal(
+                        comment ? { "pull-requests": "write" } : undefined,
+                    );
                     continue;
                 }
                 expect(job.permissions, `${file} ${id}`).to.include({ "id-token": "write", contents: "read" });
@@ -256,6 +261,60 @@ describe("GitHub Actions workflows", function () {
             );
             expect(run.summary).to.match(/\n\| the plan \|\n$/);
             expect(wf.jobs.plan.permissions).to.equal(undefined);
+        });
+
+        it("plans the merge base and the head: the diff's comment form as the job's output, the full report in the summary", () => {
+            const checkout = stepUsing(wf.jobs.plan, "actions/checkout")[0];
+            expect(checkout.with).to.deep.include({
+                "fetch-depth": 0,
+                ref: "${{ github.event.pull_request.head.sha }}",
+            });
+            const step = wf.jobs.plan.steps.find((s) => s.id === "diff") as Step;
+            expect(step.if).to.equal("${{ !cancelled() }}");
+            const npm = [
+                'echo "npm $*" >> "$STUB_LOG"',
+                'report=""; while [ $# -gt 0 ]; do [ "$1" = --full-report ] && report="$2"; shift; done',
+                'echo "## full report" > "$report"; echo "## the comment"; exit 1',
+            ].join("\n");
+            const git = 'echo "git $*" >> "$STUB_LOG"; echo 0123abcd';
+            const run = runStep(step, { npm, git }, { BASE_SHA: "feedbeef" });
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.log.split("\n")[0]).to.equal("git merge-base feedbeef HEAD");
+            expect(run.log).to.match(
+                /\nnpm start --silent -- --against 0123abcd --markdown --full-report \S+\/diff-full\.md\n$/,
+            );
+            expect(run.summary).to.equal("## full report\n");
+            expect(run.output).to.match(
+                /^comment<<(DIFF_\d+)\n<!-- secretshare-access-diff -->\n## the comment\n\1\n$/,
+            );
+            expect(wf.jobs.plan.outputs).to.deep.equal({ comment: "${{ steps.diff.outputs.comment }}" });
+            // A usage or internal error (2, 3) fails the step.
+            const broken = runStep(step, { npm: "exit 3", git }, { BASE_SHA: "feedbeef" });
+            expect(broken.status).to.equal(3);
+        });
+
+        it("posts one comment with the marker, updated on every push, never for a fork; the PR's code never runs there", () => {
+            const job = wf.jobs.comment;
+            expect(needsOf(job)).to.deep.equal(["plan"]);
+            expect(job.if).to.include("github.event.pull_request.head.repo.full_name == github.repository");
+            expect(job.steps.map((s) => s.uses).filter(Boolean)).to.deep.equal([]);
+            const step = job.steps[0];
+            const env = { GH_REPO: "o/r", PR: "7", BODY: "<!-- secretshare-access-diff -->\nbody" };
+            const gh = (existing: string) =>
+                `echo "gh $*" >> "$STUB_LOG"; if [ "$2" = "repos/o/r/issues/7/comments" ] && [ "$3" = --paginate ]; then ${existing}; fi`;
+            const update = runStep(step, { gh: gh("echo 42") }, env);
+            expect(update.status, update.stderr).to.equal(0);
+            expect(update.log).to.include(
+                "gh api --method PATCH repos/o/r/issues/comments/42 -f body=<!-- secretshare-access-diff -->\nbody\n",
+            );
+            const post = runStep(step, { gh: gh("true") }, env);
+            expect(post.log).to.include(
+                "gh api --method POST repos/o/r/issues/7/comments -f body=<!-- secretshare-access-diff -->",
+            );
+            expect(post.log).not.to.include("PATCH");
+            expect(update.log).to.include(
+                'select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- secretshare-access-diff -->")))',
+            );
         });
 
         it("previews every stack, with the stack file's profile and region, the policy pack and a PR comment", () => {
