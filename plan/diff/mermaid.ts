@@ -142,8 +142,8 @@ export function mermaid(picture: Picture, maxEdges = 60): string {
     lines.push(...styles);
     const gained = drawn.filter((e) => e.state === "gained").map((e) => id("p", e.from));
     const lost = drawn.filter((e) => e.state === "lost").map((e) => id("p", e.from));
-    lines.push(`    classDef gained ${GAINED_STYLE}`, `    classDef lost ${LOST_STYLE}`);
-    if (gained.length) lines.push(`    class ${[...new Set(gained)].join(",")} gained`);
-    if (lost.length) lines.push(`    class ${[...new Set(lost)].join(",")} lost`);
+    if (gained.length)
+        lines.push(`    classDef gained ${GAINED_STYLE}`, `    class ${[...new Set(gained)].join(",")} gained`);
+    if (lost.length) lines.push(`    classDef lost ${LOST_STYLE}`, `    class ${[...new Set(lost)].join(",")} lost`);
     return lines.join("\n");
 }

@@ -1,8 +1,11 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { diffPlans } from "../../../plan/diff/diff";
 import type { PlanJson } from "../../../plan/diff/facts";
 import { mermaid, pictureOf } from "../../../plan/diff/mermaid";
 import { COMMENT_LIMIT, diffMarkdown } from "../../../plan/diff/render";
+import { ROOT } from "../../mocks";
 import { mermaidBlocks, parseMermaid } from "../../support/mermaid";
 import { committedStacks, savedDiff, withBob } from "./helpers";
 
@@ -70,6 +73,10 @@ describe("access diff: the Mermaid picture", function () {
         expect(diagram).to.include(`${bob} ==>|"+ GetSecretValue, kms:Decrypt"| s`);
         expect(diagram).to.match(/linkStyle 2 stroke:#1a7f37/);
         expect(diagram).to.include(`class ${bob} gained`);
+        expect(diagram).not.to.include("classDef lost");
+        // The README shows this very picture.
+        const readme = mermaidBlocks(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));
+        expect(readme).to.deep.equal([diagram]);
     });
 
     it("the parser rejects a broken diagram (so the check above can fail)", async () => {
