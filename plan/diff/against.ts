@@ -70,8 +70,8 @@ async function planAtCommit(top: string, commit: string, sub: string, argv: read
             [path.join(INSTALLED, "ts-node", "dist", "bin.js"), "--swc", cli, "--json", "--dir", project, ...argv],
             tree,
         );
-        // Exit 1 is a plan whose checks fail: still a plan to compare with.
-        if (code !== 0 && code !== 1) {
+        // Exit 1 is a plan whose checks fail: still a plan to compare with (if it printed one).
+        if ((code !== 0 && code !== 1) || !stdout.trimStart().startsWith("{")) {
             const why = stderr.trim().split("\n").slice(-5).join("\n");
             throw new PlanError(`the plan at ${commit.slice(0, 12)} failed (exit ${code}):\n${why}`);
         }

@@ -32,7 +32,8 @@ function writeStacks(dir: string, stacks: Stacks): void {
 /** A repository with this project's tracked files: commit 1 `base`, commit 2 `head`. */
 function repository(base: Stacks, head: Stacks): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-diff-repo-"));
-    for (const file of git(ROOT, "ls-files").split("\n")) {
+    // The working tree's files, tracked or new (not ignored): the program as this test runs it.
+    for (const file of git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split("\n")) {
         if (!fs.existsSync(path.join(ROOT, file))) continue;
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
