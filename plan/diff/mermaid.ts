@@ -127,7 +127,7 @@ export function mermaid(picture: Picture, maxEdges = 60): string {
         const [from, to] = [id("p", e.from), id("s", e.to)];
         if (e.state === "kept") lines.push(`    ${from} -->|reads| ${to}`);
         else {
-            const text = label(`${e.state === "gained" ? "+" : "-"} ${e.actions.join(", ")}`);
+            const text = label(`${e.state}: ${e.actions.join(", ")}`);
             lines.push(`    ${from} ${e.state === "gained" ? "==>" : "-.->"}|${text}| ${to}`);
             styles.push(`    linkStyle ${n} ${e.state === "gained" ? GAINED_STYLE : LOST_STYLE}`);
         }

@@ -70,7 +70,7 @@ describe("access diff: the Mermaid picture", function () {
         );
         expect(diagram).to.match(/p\d+\("secondary\/Stuart"\)/);
         const bob = /(p\d+)\("secondary\/Bob"\)/.exec(diagram)?.[1];
-        expect(diagram).to.include(`${bob} ==>|"+ GetSecretValue, kms:Decrypt"| s`);
+        expect(diagram).to.include(`${bob} ==>|"gained: GetSecretValue, kms:Decrypt"| s`);
         expect(diagram).to.match(/linkStyle 2 stroke:#1a7f37/);
         expect(diagram).to.include(`class ${bob} gained`);
         expect(diagram).not.to.include("classDef lost");
