@@ -154,12 +154,12 @@ export async function main(
     const said = progress(io.stderr, { afterMs: extra.progressAfterMs, enabled: args.format !== "json" });
     try {
         // A git ref's plan runs in a child process while this one plans the working tree.
-        const base = args.diff ? diff.startBase(args.diff, dir) : undefined;
+        const base = args.diff ? diff.startBase(args.diff, dir, io.cwd) : undefined;
         // Handled where it is awaited; until then a failure must not count as unhandled.
         base?.catch(() => undefined);
         if (args.diff?.head !== undefined && base) {
-            const head = { plan: diff.readHead(args.diff.head, dir), label: args.diff.head };
-            return diff.report(args.diff, await base, head, dir, io.stdout);
+            const head = { plan: diff.readHead(args.diff.head, io.cwd), label: args.diff.head };
+            return diff.report(args.diff, await base, head, io.cwd, io.stdout);
         }
         const planned = await plan({
             dir,
@@ -179,7 +179,7 @@ export async function main(
         if (args.diff && base) {
             const head = readPlanJson(JSON.stringify(toJson(report)), "the working tree's plan");
             said.say(`waiting for the plan of ${args.diff.against}`);
-            return diff.report(args.diff, await base, { plan: head, label: "working tree" }, dir, io.stdout);
+            return diff.report(args.diff, await base, { plan: head, label: "working tree" }, io.cwd, io.stdout);
         }
         if (args.format === "json") io.stdout(JSON.stringify(toJson(report), null, 2) + "\n");
         else if (args.format === "markdown") io.stdout(toMarkdown(report));

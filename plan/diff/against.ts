@@ -35,8 +35,9 @@ function commitOf(dir: string, ref: string): { top: string; commit: string } | u
 /** The directory that holds this program's installed dependencies (node_modules). */
 const INSTALLED = path.resolve(__dirname, "..", "..", "node_modules");
 
-export async function loadBase(against: string, dir: string, argv: readonly string[] = []): Promise<Base> {
-    const file = path.resolve(dir, against);
+/** `against` as a file is read relative to `cwd`; as a git ref, in the repository around the project `dir`. */
+export async function loadBase(against: string, dir: string, argv: readonly string[] = [], cwd = dir): Promise<Base> {
+    const file = path.resolve(cwd, against);
     if (fs.existsSync(file) && fs.statSync(file).isFile()) {
         return { plan: readPlanJson(fs.readFileSync(file, "utf8"), against), label: against };
     }

@@ -36,26 +36,27 @@ export function failsOn(d: PlanDiff, on: FailOn | undefined): boolean {
 }
 
 /** Starts loading the base: a child process for a git ref, so it runs while the head is planned. */
-export function startBase(args: DiffArgs, dir: string) {
+export function startBase(args: DiffArgs, dir: string, cwd: string) {
     return loadBase(
         args.against,
         dir,
         args.stacks.flatMap((s) => ["--stack", s]),
+        cwd,
     );
 }
 
-export function readHead(file: string, dir: string): PlanJson {
-    const p = path.resolve(dir, file);
+export function readHead(file: string, cwd: string): PlanJson {
+    const p = path.resolve(cwd, file);
     if (!fs.existsSync(p)) throw new UsageError(`--head ${file}: no such file (expected a plan saved with --json)`);
     return readPlanJson(fs.readFileSync(p, "utf8"), file);
 }
 
-/** The report on stdout (and the full Markdown in `--full-report`); the exit code. */
+/** The report on stdout (and the full Markdown in `--full-report`, relative to `cwd`); the exit code. */
 export function report(
     args: DiffArgs,
     base: { plan: PlanJson; label: string },
     head: { plan: PlanJson; label: string },
-    dir: string,
+    cwd: string,
     stdout: (text: string) => void,
 ): number {
     const d = diffPlans(base.plan, head.plan, { base: base.label, head: head.label });
@@ -63,7 +64,7 @@ export function report(
     if (args.format === "json") stdout(JSON.stringify(d, null, 2) + "\n");
     else if (args.format === "markdown") stdout(diffMarkdown(d, picture));
     else stdout(diffText(d));
-    if (args.fullReport) fs.writeFileSync(path.resolve(dir, args.fullReport), diffMarkdown(d, picture, 0));
+    if (args.fullReport) fs.writeFileSync(path.resolve(cwd, args.fullReport), diffMarkdown(d, picture, 0));
     if (!head.plan.ok) return 1;
     return failsOn(d, args.failOn) ? EXIT_FAIL_ON : 0;
 }
