@@ -39,7 +39,7 @@ describe("plan: examples/rotation", function () {
     this.timeout(120000);
 
     it("plans with exit 0: the rotation role, the invoke permission and the readers are proven", async () => {
-        const out = await plan(["--dir", DIR], DIR);
+        const out = await plan(["--dir", DIR, "--verbose"], DIR);
         expect(out.code, out.stderr + out.stdout.slice(-2000)).to.equal(0);
         const lines = rows(out.stdout);
         const find = (who: RegExp | string, action: string, context: string, expected: string) =>
