@@ -143,12 +143,19 @@ async function createSecret(arn, token, length) {
  * @param {number} length
  */
 async function testSecret(arn, token, length) {
-    const [current, pending] = await Promise.all([
-        sm().send(new GetSecretValueCommand({ SecretId: arn, VersionStage: "AWSCURRENT" })),
-        sm().send(new GetSecretValueCommand({ SecretId: arn, VersionId: token, VersionStage: "AWSPENDING" })),
-    ]);
+    const current = await sm().send(new GetSecretValueCommand({ SecretId: arn, VersionStage: "AWSCURRENT" }));
     const now = parseValue(current.SecretString, `the AWSCURRENT value of ${arn}`);
-    const next = parseValue(pending.SecretString, `the AWSPENDING value of ${arn} (version ${token})`);
+    const pending = await pendingValue(arn, token);
+    if (pending === undefined) {
+        // RotateSecret with RotateImmediately=false tests the configuration by running this step
+        // alone on a new AWSPENDING version that has no value, then removes that version. The
+        // function has read the secret and its current value (its role, the key): that is the
+        // test. finishSecret never moves AWSCURRENT to a version without a value.
+        // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
+        console.log(`testSecret: version ${token} of ${arn} has no value yet: configuration test passed`);
+        return;
+    }
+    const next = parseValue(pending, `the AWSPENDING value of ${arn} (version ${token})`);
     const keys = (/** @type {object} */ o) => Object.keys(o).sort().join(",");
     if (keys(now) !== keys(next)) throw new Error(`testSecret: version ${token} of ${arn} changed the secret's keys`);
     if (now.username !== next.username) throw new Error(`testSecret: version ${token} of ${arn} changed the username`);
@@ -171,8 +178,15 @@ async function finishSecret(arn, token, stages) {
     const current = Object.keys(stages).find((v) => stages[v].includes("AWSCURRENT"));
     if (current === token) {
         console.log(`finishSecret: version ${token} of ${arn} is already AWSCURRENT`);
-        return;
+        return removePending(arn, token, stages[token]);
     }
+    // Never make a version without a value (or of another shape) current: every reader would
+    // lose the secret. testSecret lets such a version pass when RotateSecret only tests.
+    const pending = await pendingValue(arn, token);
+    if (pending === undefined) {
+        throw new Error(`finishSecret: version ${token} of ${arn} has no value: createSecret has not run`);
+    }
+    parseValue(pending, `the AWSPENDING value of ${arn} (version ${token})`);
     await sm().send(
         new UpdateSecretVersionStageCommand({
             SecretId: arn,
@@ -182,6 +196,43 @@ async function finishSecret(arn, token, stages) {
         }),
     );
     console.log(`finishSecret: version ${token} of ${arn} is now AWSCURRENT (was ${current ?? "none"})`);
+    const after = await sm().send(new DescribeSecretCommand({ SecretId: arn }));
+    await removePending(arn, token, after.VersionIdsToStages?.[token] ?? []);
+}
+
+/**
+ * The pending version's value, or undefined while it has none (ResourceNotFoundException: the
+ * version exists, labelled AWSPENDING, but nothing was written to it).
+ * @param {string} arn
+ * @param {string} token
+ * @returns {Promise<string | undefined>}
+ */
+async function pendingValue(arn, token) {
+    try {
+        const out = await sm().send(
+            new GetSecretValueCommand({ SecretId: arn, VersionId: token, VersionStage: "AWSPENDING" }),
+        );
+        return out.SecretString;
+    } catch (e) {
+        if (notFound(e)) return undefined;
+        throw e;
+    }
+}
+
+/**
+ * Takes AWSPENDING off the version that became AWSCURRENT, as AWS's rotation templates do, so
+ * that no label points readers who ask for AWSPENDING at the current value.
+ * https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRotationTemplate/lambda_function.py
+ * @param {string} arn
+ * @param {string} token
+ * @param {string[]} stages the labels of version `token`
+ */
+async function removePending(arn, token, stages) {
+    if (!stages.includes("AWSPENDING")) return;
+    await sm().send(
+        new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: token }),
+    );
+    console.log(`finishSecret: removed AWSPENDING from version ${token} of ${arn}`);
 }
 
 /**
@@ -200,8 +251,10 @@ async function handler(event) {
     const own = stages[token];
     if (!own) throw new Error(`version ${token} of ${arn} has no stage for rotation`);
     if (own.includes("AWSCURRENT")) {
-        // A retry after finishSecret succeeded: the rotation is complete.
+        // A retry after finishSecret moved AWSCURRENT: the rotation is complete, but for the
+        // AWSPENDING label if the retry follows a failure between the two calls.
         console.log(`${step}: version ${token} of ${arn} is already AWSCURRENT`);
+        if (step === "finishSecret") await removePending(arn, token, own);
         return;
     }
     if (!own.includes("AWSPENDING")) {

@@ -18,8 +18,8 @@ import { CHARSET, handler } from "../../rotation/function";
  * the client mocked by aws-sdk-client-mock over a small stateful stand-in for one secret: its
  * versions, their values and their staging labels, moved as Secrets Manager moves them
  * (PutSecretValue with AWSPENDING takes the label from any other version; moving AWSCURRENT
- * labels the old current version AWSPREVIOUS). AWSPENDING may stay on the version that became
- * AWSCURRENT: RotateSecret documents that as a finished rotation.
+ * labels the old current version AWSPREVIOUS). The function then takes AWSPENDING off the new
+ * current version, as AWS's rotation templates do.
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
  * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html
  */
@@ -177,7 +177,10 @@ describe("rotation function: the four steps", () => {
         expect(puts[0].VersionStages).to.deep.equal(["AWSPENDING"]);
         expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).to.deep.equal([
             { SecretId: ARN, VersionStage: "AWSCURRENT", MoveToVersionId: TOKEN, RemoveFromVersionId: OLD },
+            { SecretId: ARN, VersionStage: "AWSPENDING", RemoveFromVersionId: TOKEN },
         ]);
+        // As AWS's templates end a rotation: AWSPENDING on no version.
+        expect(secret.stagesOf(TOKEN)).to.deep.equal(["AWSCURRENT"]);
         // Logs name versions and the secret, never a value.
         expect(logs.join("\n")).to.not.include(password).and.not.include(OLD_PASSWORD);
     });
@@ -200,17 +203,52 @@ describe("rotation function: the four steps", () => {
             expect(secret.get({ SecretId: ARN, VersionId: TOKEN }).SecretString).to.equal(pending);
             for (const step of all.slice(i + 1)) await handler(event(step));
             expect(sm.commandCalls(PutSecretValueCommand)).to.have.length(1);
-            expect(sm.commandCalls(UpdateSecretVersionStageCommand)).to.have.length(1);
-            expect(secret.stagesOf(TOKEN)).to.include("AWSCURRENT");
+            expect(sm.commandCalls(UpdateSecretVersionStageCommand)).to.have.length(2);
+            expect(secret.stagesOf(TOKEN)).to.deep.equal(["AWSCURRENT"]);
         });
     }
+
+    it("a retry of finishSecret after AWSCURRENT moved but AWSPENDING stayed removes AWSPENDING only", async () => {
+        secret.startRotation(TOKEN);
+        for (const step of all.slice(0, 3)) await handler(event(step));
+        secret.update({ SecretId: ARN, VersionStage: "AWSCURRENT", MoveToVersionId: TOKEN, RemoveFromVersionId: OLD });
+        expect(secret.stagesOf(TOKEN)).to.deep.equal(["AWSPENDING", "AWSCURRENT"]);
+        await handler(event("finishSecret"));
+        expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).to.deep.equal([
+            { SecretId: ARN, VersionStage: "AWSPENDING", RemoveFromVersionId: TOKEN },
+        ]);
+        expect(secret.stagesOf(TOKEN)).to.deep.equal(["AWSCURRENT"]);
+        expect(secret.stagesOf(OLD)).to.deep.equal(["AWSPREVIOUS"]);
+    });
+
+    it("RotateSecret's configuration test (RotateImmediately=false): testSecret alone on a pending version with no value passes and writes nothing", async () => {
+        // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
+        secret.startRotation(TOKEN);
+        await handler(event("testSecret"));
+        expect(sm.commandCalls(PutSecretValueCommand)).to.have.length(0);
+        expect(sm.commandCalls(UpdateSecretVersionStageCommand)).to.have.length(0);
+        expect(secret.stagesOf(OLD)).to.deep.equal(["AWSCURRENT"]);
+        // It still reads the current value: a secret of another shape fails the test.
+        secret = new FakeSecret({ username: "app", token: "not-a-password" });
+        secret.startRotation(TOKEN);
+        expect(await rejection(handler(event("testSecret")))).to.match(/has no string "password" key/);
+    });
+
+    it("finishSecret never makes a version without a value AWSCURRENT", async () => {
+        secret.startRotation(TOKEN);
+        expect(await rejection(handler(event("finishSecret")))).to.equal(
+            `finishSecret: version ${TOKEN} of ${ARN} has no value: createSecret has not run`,
+        );
+        expect(sm.commandCalls(UpdateSecretVersionStageCommand)).to.have.length(0);
+        expect(secret.stagesOf(OLD)).to.deep.equal(["AWSCURRENT"]);
+    });
 
     it("a retry after the rotation finished (the token is AWSCURRENT) does nothing at any step", async () => {
         secret.startRotation(TOKEN);
         for (const step of all) await handler(event(step));
         for (const step of all) await handler(event(step));
         expect(sm.commandCalls(PutSecretValueCommand)).to.have.length(1);
-        expect(sm.commandCalls(UpdateSecretVersionStageCommand)).to.have.length(1);
+        expect(sm.commandCalls(UpdateSecretVersionStageCommand)).to.have.length(2);
     });
 
     it("a second version already pending: a call for another token writes nothing", async () => {
