@@ -134,6 +134,14 @@ export function rotationChecks(
                 },
             );
         }
+        // Another key of the stack, even for its own secret: the role's key grant names one key.
+        const otherKeys = new Map(others.filter((o) => o.keyArn !== secret.keyArn).map((o) => [o.keyArn, o]));
+        for (const other of otherKeys.values()) {
+            out.push({
+                probe: `kms:Decrypt for ${secret.name} via Secrets Manager (rotation, another key)`,
+                check: { ...onKey(other), action: "kms:Decrypt", context: via(secret), expected: "Denied" },
+            });
+        }
     } else {
         warnings.push(
             `${secret.name} is rotated by ${rotation.functionArn}, which this plan does not create: the matrix proves who may invoke it, ` +

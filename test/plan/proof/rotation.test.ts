@@ -1,8 +1,10 @@
+import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
+import * as YAML from "yaml";
 import type { RegisteredResource } from "../../../plan/mocks";
 import { ROOT } from "../../mocks";
-import { plan } from "../helpers";
+import { plan, tempProject } from "../helpers";
 
 /**
  * `npm start -- --dir examples/rotation`: exit 0, and a matrix that proves the rotation role's
@@ -141,6 +143,39 @@ describe("plan: examples/rotation", function () {
             "GetSecretValue AWSCURRENT",
             "PutSecretValue on",
         ]);
+    });
+
+    it("one key per secret: the rotation role is denied the other key even for its own secret; a grant on every key fails that row", async () => {
+        const read = (stack: string) =>
+            (
+                YAML.parse(fs.readFileSync(path.join(DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+                    config: Record<string, unknown>;
+                }
+            ).config;
+        const primary = read("primary");
+        const key = primary["secretshare:key"] as Record<string, unknown>;
+        const dir = tempProject(
+            { primary: { ...primary, "secretshare:key": { ...key, perSecret: true } }, secondary: read("secondary") },
+            fs.readFileSync(path.join(DIR, "Pulumi.yaml"), "utf8"),
+        );
+        const row =
+            /^ok +AppToken +rotation role .*, on DbUser's key +kms:Decrypt +ViaService=\S+ EncryptionContext:SecretARN=AppToken-\S+ +Denied +ImplicitlyDenied$/;
+        const good = await plan(["--dir", dir], dir);
+        expect(good.code, good.stdout + good.stderr).to.equal(0);
+        expect(good.stdout.split("\n").filter((l) => row.test(l))).to.have.length(1);
+        const hook = edit("aws:iam/rolePolicy:RolePolicy", "policy", (d) => ({
+            ...d,
+            Statement: d.Statement.map((s) =>
+                s.Sid === "KeyViaSecretsManagerForItsSecret" ? { ...s, Resource: "*" } : s,
+            ),
+        }));
+        const out = await plan(["--dir", dir], dir, { mutate: hook.mutate });
+        expect(out.code).to.equal(1);
+        const failed = out.stdout.split("\n").filter((l) => l.startsWith("failed: "));
+        expect(failed).to.have.length(1);
+        expect(failed[0]).to.equal(
+            "failed: AppToken: rotation role secretshare-rotate-AppToken-b3dd8dcd, on DbUser's key kms:Decrypt for AppToken via Secrets Manager (rotation, another key): expected Denied, got Allowed",
+        );
     });
 
     it("an invoke permission without the source ARN: Secrets Manager could run the function for any secret", async () => {
