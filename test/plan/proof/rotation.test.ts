@@ -160,7 +160,7 @@ describe("plan: examples/rotation", function () {
         );
         const row =
             /^ok +AppToken +rotation role .*, on DbUser's key +kms:Decrypt +ViaService=\S+ EncryptionContext:SecretARN=AppToken-\S+ +Denied +ImplicitlyDenied$/;
-        const good = await plan(["--dir", dir], dir);
+        const good = await plan(["--dir", dir, "--verbose"], dir);
         expect(good.code, good.stdout + good.stderr).to.equal(0);
         expect(good.stdout.split("\n").filter((l) => row.test(l))).to.have.length(1);
         const hook = edit("aws:iam/rolePolicy:RolePolicy", "policy", (d) => ({
