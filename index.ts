@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { accountProvider } from "./aws/provider";
 import { currentStackRef, readOwnerStack } from "./contract/ownerReference";
+import { previousKeyIds } from "./contract/previousLayout";
 import { checkExistingIdentities } from "./existing/identity";
 import { findRetainedIdentities } from "./existing/ownIdentities";
 import { readExisting } from "./existing/read";
@@ -70,7 +71,9 @@ export = async (): Promise<Record<string, unknown>> => {
         };
     }
 
-    const layout = layoutOrExplain(config);
+    // Packed keys keep the secrets they had (policies/keyPacking.ts): read where the last run put them.
+    const packed = !config.owner.key.perSecret && !config.owner.key.existing && config.owner.secrets.length > 0;
+    const layout = layoutOrExplain(config, packed ? await previousKeyIds() : undefined);
     const ownerProvider = accountProvider("owner", config.owner.account);
     // An existing key or secret named in config: read its live policy and decide what to write
     // into it (foreign statements kept) before registering anything. See docs/existing.md.
@@ -89,6 +92,7 @@ export = async (): Promise<Record<string, unknown>> => {
         secretArns: owner.secretArns,
         keyArns: owner.keyArns,
         keyAliases: owner.keyAliases,
+        keyIds: layout.keyOf,
         grants: owner.grants,
     };
     if (config.owner.secrets.length === 1) {
@@ -146,9 +150,9 @@ export = async (): Promise<Record<string, unknown>> => {
 };
 
 /** Size limits are config mistakes too: report them as such, before any resource exists. */
-function layoutOrExplain(config: OwnerStackConfig) {
+function layoutOrExplain(config: OwnerStackConfig, previous: Record<string, string> | undefined) {
     try {
-        return ownerLayout(config.owner);
+        return ownerLayout(config.owner, previous);
     } catch (e) {
         if (e instanceof LimitError) throw new ConfigError(config.stack, e.problems);
         throw e;
