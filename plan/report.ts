@@ -1,3 +1,4 @@
+import { keyLines } from "./keyLines";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
@@ -230,6 +231,8 @@ export function toText(report: Report): string {
         );
         const watched = watchLines(s);
         if (watched.length) out.push("", ...watched);
+        const keys = keyLines(s);
+        if (keys.length) out.push("", ...keys);
         out.push("", "exports:");
         for (const [k, v] of Object.entries(s.outputs)) out.push(`  ${k}: ${JSON.stringify(v)}`);
         for (const d of documentsOf(s)) out.push("", `${d.title}:`, indent(pretty(d.policy), "  "));

@@ -12,12 +12,15 @@
  *
  * 1. every secret that was placed before stays on its key;
  * 2. a kept key whose policy no longer fits (its secrets gained readers) gives up its last
- *    secrets, by name, until it fits: the one case where a secret moves;
- * 3. new and given-up secrets, sorted by name, go to the first key they fit on (kept keys in
- *    order, then new keys).
+ *    secrets (in the order below) until it fits: the one case where a secret moves;
+ * 3. new and given-up secrets go to the first key they fit on (kept keys in order, then new
+ *    keys), in the order of their affinity, then their name.
  *
- * Without a previous placement (the first deploy, the offline plan) that is a first-fit over the
- * secrets sorted by name: the same config always gives the same packing.
+ * The affinity is the layout's (its readers): secrets read by the same identities share one
+ * Decrypt statement in the key policy, so placing them side by side fills a key with several
+ * times more secrets than an order that splits them. Without a previous placement (the first
+ * deploy, the offline plan) this is a first-fit over that order: the same config always gives
+ * the same packing.
  */
 
 /** The first key's id: a stack that fits one key keeps the key (name and alias) it always had. */
@@ -49,13 +52,18 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * Packs `secrets` into keys. `fits(secrets)` says whether one key's policy for these secrets
  * stays within the limit; a secret that does not fit on a key alone still gets a key of its
  * own (the layout then reports the policy as too large). `previous`: key id by secret name
- * from the last run; ids that are not packed key ids are ignored.
+ * from the last run; ids that are not packed key ids are ignored. `affinity`: secrets of equal
+ * affinity are placed side by side (default: by name alone).
  */
 export function packKeys(
     secrets: readonly string[],
     fits: (secrets: readonly string[]) => boolean,
     previous: Readonly<Record<string, string>> = {},
+    affinity: (secret: string) => string = () => "",
 ): KeyPacking {
+    const rank = new Map(secrets.map((s) => [s, affinity(s)]));
+    const placementOrder = (a: string, b: string) =>
+        byText(rank.get(a) as string, rank.get(b) as string) || byText(a, b);
     const members = new Map<number, string[]>();
     const queue: string[] = [];
     for (const s of [...new Set(secrets)].sort(byText)) {
@@ -67,34 +75,49 @@ export function packKeys(
     const moved: string[] = [];
     for (const n of [...members.keys()].sort((a, b) => a - b)) {
         const list = members.get(n) as string[];
+        list.sort(placementOrder);
         while (list.length > 1 && !fits(list)) {
             const out = list.pop() as string;
             moved.push(out);
             queue.push(out);
         }
     }
-    // A key that a secret did not fit on is not tried again in this run (next-fit): each try
-    // builds a whole key policy, and trying every full key for every later secret would make
-    // the packing quadratic. A later secret with fewer readers might still have fit; it goes to
-    // a later key instead, which keeps the result the same for the same input all the same.
+    // A key that a secret did not fit on is not tried again in this run (next-fit): trying every
+    // full key for every later secret would make the packing quadratic. A later secret with fewer
+    // readers might still have fit; it goes to a later key instead, the same for the same input.
+    // A key policy only grows as secrets are added, so the run of queued secrets that fits on a
+    // key is found by doubling and halving its length: a few policy builds per key, not one per
+    // secret, and the same result as trying them one at a time.
     const full = new Set<number>();
-    for (const s of queue.sort(byText)) {
-        let placed = false;
-        for (const n of [...members.keys()].sort((a, b) => a - b)) {
-            if (full.has(n)) continue;
-            const list = members.get(n) as string[];
-            if (fits([...list, s])) {
-                list.push(s);
-                placed = true;
-                break;
-            }
-            full.add(n);
-        }
-        if (!placed) {
-            let n = 1;
+    queue.sort(placementOrder);
+    let i = 0;
+    while (i < queue.length) {
+        let n = [...members.keys()].sort((a, b) => a - b).find((k) => !full.has(k));
+        if (n === undefined) {
+            n = 1;
             while (members.has(n)) n++;
-            members.set(n, [s]);
+            members.set(n, []);
         }
+        const list = members.get(n) as string[];
+        const rest = queue.length - i;
+        const fitsWith = (m: number) => fits([...list, ...queue.slice(i, i + m)]);
+        let lo = 0;
+        let hi = 1;
+        while (hi <= rest && fitsWith(hi)) {
+            lo = hi;
+            hi *= 2;
+        }
+        hi = Math.min(hi, rest + 1);
+        while (hi - lo > 1) {
+            const mid = (lo + hi) >> 1;
+            if (fitsWith(mid)) lo = mid;
+            else hi = mid;
+        }
+        // A secret too large for a key of its own still gets one (the layout reports its size).
+        const take = lo === 0 && list.length === 0 ? 1 : lo;
+        list.push(...queue.slice(i, i + take));
+        i += take;
+        if (i < queue.length) full.add(n);
     }
     const keyOf: Record<string, string> = {};
     const ordinals = [...members.keys()].filter((n) => (members.get(n) as string[]).length).sort((a, b) => a - b);

@@ -87,6 +87,12 @@ export function ownerLayout(owner: OwnerConfig, previous?: Readonly<Record<strin
             owner.secrets.map((s) => s.name),
             (names) => sizeOf(policyOf(names).policy, "keyPolicy") <= LIMITS.keyPolicy.size,
             previous,
+            // Secrets with the same readers share a Decrypt statement: keep them together.
+            (name) =>
+                [...new Set((specs.get(name) as (typeof owner.secrets)[number]).readers)]
+                    .map((r) => (readers.get(r) as Reader).arn)
+                    .sort()
+                    .join(" "),
         );
         keyIds = packing.keyIds;
         keyOf = { ...packing.keyOf };
