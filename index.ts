@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountProvider } from "./aws/provider";
 import { currentStackRef, readOwnerStack } from "./contract/ownerReference";
 import { previousKeyIds } from "./contract/previousLayout";
+import { mergeOwnerViews } from "./contract/ownerViews";
 import { checkExistingIdentities } from "./existing/identity";
 import { findRetainedIdentities } from "./existing/ownIdentities";
 import { readExisting } from "./existing/read";
@@ -23,8 +24,16 @@ export = async (): Promise<Record<string, unknown>> => {
     const config = loadConfig();
 
     if (config.mode === "consumer") {
-        const ref = new pulumi.StackReference("owner", { name: config.ownerStack });
-        const owner = await readOwnerStack(ref, config.ownerStack, config.consumer);
+        // Every owner stack this one reads; its readers get one set of policies for all of them.
+        const views = [];
+        for (const [i, ownerStack] of config.ownerStacks.entries()) {
+            // The first keeps the name a single owner's reference always had.
+            const ref = new pulumi.StackReference(i === 0 ? "owner" : `owner-${ownerStack.replace(/\//g, "-")}`, {
+                name: ownerStack,
+            });
+            views.push({ stack: ownerStack, view: await readOwnerStack(ref, ownerStack, config.consumer) });
+        }
+        const owner = mergeOwnerViews(views);
         const provider = accountProvider(
             `consumer-${config.consumer.name}`,
             config.consumer,
@@ -37,6 +46,7 @@ export = async (): Promise<Record<string, unknown>> => {
             keyOf: owner.keyArns,
             secretsRegion: owner.region,
             ownerAccountId: owner.ownerAccountId,
+            ...(config.ownerStacks.length > 1 && { origins: owner.origins }),
             writerStack: currentStackRef(),
         };
         const plan = consumerPolicyPlan(config.consumer.name, args);

@@ -138,9 +138,8 @@ export function placeholderNote(stack: PlannedStack): string | undefined {
 }
 
 export function modeOf(stack: PlannedStack): string {
-    return [stack.mode ?? "?", stack.reference ? `reads ${stack.reference.stack} (${stack.reference.name})` : ""]
-        .filter(Boolean)
-        .join(", ");
+    const refs = stack.references ?? (stack.reference ? [stack.reference] : []);
+    return [stack.mode ?? "?", refs.map((r) => `reads ${r.stack} (${r.name})`).join(", ")].filter(Boolean).join(", ");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -222,7 +222,7 @@ describe("packing: the key policy at 32,768 bytes", () => {
         ...(key && { key }),
     });
 
-    it("one more secret than the first key holds goes to a second key, with its own alias; nothing moves", () => {
+    it("one more secret than one key holds: two keys, the second with its own alias", () => {
         const size = sizeOf(
             keyPolicy({
                 partition: "aws",
@@ -240,14 +240,15 @@ describe("packing: the key policy at 32,768 bytes", () => {
         // One key for both would not fit...
         expect(size).to.be.greaterThan(32768);
         const layout = layoutOf(withExtraSecret());
-        // ... so "db" keeps the first key (exactly full) and "extra" gets the second.
+        // ... so they go to two keys: "extra" first (its readers' ARNs sort first), then the
+        // secret whose policy alone is exactly full.
         expect(layout.keys.map((k) => [k.id, k.alias, k.secrets])).to.deep.equal([
-            ["shared", "MyKey", [secret]],
-            ["shared-2", "MyKey/shared-2", ["extra"]],
+            ["shared", "MyKey", ["extra"]],
+            ["shared-2", "MyKey/shared-2", [secret]],
         ]);
-        expect(layout.keyOf).to.deep.equal({ [secret]: "shared", extra: "shared-2" });
-        expect(sizeIn(layout, "key policy of alias/MyKey")).to.equal(32768);
-        expect(sizeIn(layout, "key policy of alias/MyKey/shared-2")).to.be.below(2000);
+        expect(layout.keyOf).to.deep.equal({ [secret]: "shared-2", extra: "shared" });
+        expect(sizeIn(layout, "key policy of alias/MyKey/shared-2")).to.equal(32768);
+        expect(sizeIn(layout, "key policy of alias/MyKey")).to.be.below(2000);
     });
 
     it("an existing key cannot be split: more secrets than it holds fail, naming the key and what to do", () => {
