@@ -92,7 +92,7 @@ if (require.main === module) {
         const dir = path.resolve(values.dir ?? path.resolve(__dirname, ".."));
         process.stdout.write(outputLines(deployMatrix(dir)).join("\n") + "\n");
     } catch (e) {
-        process.stderr.write(`${isUserError(e) ? (e as Error).message : String((e as Error).stack ?? e)}\n`);
+        process.stderr.write(`${isUserError(e) ? e.message : String((e as Error).stack ?? e)}\n`);
         process.exitCode = isUserError(e) ? 2 : 3;
     }
 }
