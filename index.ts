@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { accountProvider } from "./aws/provider";
 import { currentStackRef, readOwnerStack } from "./contract/ownerReference";
+import { previousKeyIds } from "./contract/previousLayout";
+import { mergeOwnerViews } from "./contract/ownerViews";
 import { checkExistingIdentities } from "./existing/identity";
 import { findRetainedIdentities } from "./existing/ownIdentities";
 import { readExisting } from "./existing/read";
@@ -22,8 +24,16 @@ export = async (): Promise<Record<string, unknown>> => {
     const config = loadConfig();
 
     if (config.mode === "consumer") {
-        const ref = new pulumi.StackReference("owner", { name: config.ownerStack });
-        const owner = await readOwnerStack(ref, config.ownerStack, config.consumer);
+        // Every owner stack this one reads; its readers get one set of policies for all of them.
+        const views = [];
+        for (const [i, ownerStack] of config.ownerStacks.entries()) {
+            // The first keeps the name a single owner's reference always had.
+            const ref = new pulumi.StackReference(i === 0 ? "owner" : `owner-${ownerStack.replace(/\//g, "-")}`, {
+                name: ownerStack,
+            });
+            views.push({ stack: ownerStack, view: await readOwnerStack(ref, ownerStack, config.consumer) });
+        }
+        const owner = mergeOwnerViews(views);
         const provider = accountProvider(
             `consumer-${config.consumer.name}`,
             config.consumer,
@@ -36,6 +46,7 @@ export = async (): Promise<Record<string, unknown>> => {
             keyOf: owner.keyArns,
             secretsRegion: owner.region,
             ownerAccountId: owner.ownerAccountId,
+            ...(config.ownerStacks.length > 1 && { origins: owner.origins }),
             writerStack: currentStackRef(),
         };
         const plan = consumerPolicyPlan(config.consumer.name, args);
@@ -70,7 +81,9 @@ export = async (): Promise<Record<string, unknown>> => {
         };
     }
 
-    const layout = layoutOrExplain(config);
+    // Packed keys keep the secrets they had (policies/keyPacking.ts): read where the last run put them.
+    const packed = !config.owner.key.perSecret && !config.owner.key.existing && config.owner.secrets.length > 0;
+    const layout = layoutOrExplain(config, packed ? await previousKeyIds() : undefined);
     const ownerProvider = accountProvider("owner", config.owner.account);
     // An existing key or secret named in config: read its live policy and decide what to write
     // into it (foreign statements kept) before registering anything. See docs/existing.md.
@@ -89,6 +102,7 @@ export = async (): Promise<Record<string, unknown>> => {
         secretArns: owner.secretArns,
         keyArns: owner.keyArns,
         keyAliases: owner.keyAliases,
+        keyIds: layout.keyOf,
         grants: owner.grants,
     };
     if (config.owner.secrets.length === 1) {
@@ -146,9 +160,9 @@ export = async (): Promise<Record<string, unknown>> => {
 };
 
 /** Size limits are config mistakes too: report them as such, before any resource exists. */
-function layoutOrExplain(config: OwnerStackConfig) {
+function layoutOrExplain(config: OwnerStackConfig, previous: Record<string, string> | undefined) {
     try {
-        return ownerLayout(config.owner);
+        return ownerLayout(config.owner, previous);
     } catch (e) {
         if (e instanceof LimitError) throw new ConfigError(config.stack, e.problems);
         throw e;

@@ -4,16 +4,18 @@ import * as os from "os";
 import * as path from "path";
 import { parseCommandLine } from "../common/args";
 import { UsageError } from "../common/errors";
+import { generate, parseShape, writeStackFiles } from "./scale";
 
 /**
  * `npm run bench`: times `npm start` (the offline plan and its access matrix) as whole
  * processes, several runs per scenario, and prints the median with the machine and the date.
  *
- *   npm run bench -- [--runs N] [--json] [--no-variants] [DIR]...
+ *   npm run bench -- [--runs N] [--json] [--no-variants] [--shape SHAPE]... [DIR]...
  *
  * Each DIR is a project directory (Pulumi.yaml and its Pulumi.<stack>.yaml files), planned
  * with `--dir DIR`; the default is the repository, i.e. the committed stacks. Generated
- * configurations (bench/scale.ts --out DIR) can be passed the same way.
+ * configurations (bench/scale.ts --out DIR) can be passed the same way, or generated here with
+ * `--shape` (`500x50x10`, or sharded over owner stacks: `2000x200x50/10`).
  *
  * Per run: wall time, CPU time and peak RSS of the process (read by a preloaded probe), and the
  * plan's own phase timings (SECRETSHARE_TIMINGS=1): process start to `main` (module loading and
@@ -162,7 +164,12 @@ export function machine(): Record<string, string> {
 function parseArgs(argv: readonly string[]) {
     const { values, positionals } = parseCommandLine(
         argv,
-        { runs: { type: "string" }, json: { type: "boolean" }, "no-variants": { type: "boolean" } },
+        {
+            runs: { type: "string" },
+            json: { type: "boolean" },
+            "no-variants": { type: "boolean" },
+            shape: { type: "string", multiple: true },
+        },
         true,
     );
     const runs = values.runs === undefined ? 5 : Number(values.runs);
@@ -172,7 +179,8 @@ function parseArgs(argv: readonly string[]) {
     if (!Number.isInteger(runs) || runs < 1) throw new UsageError("--runs needs a whole number of at least 1");
     for (const d of dirs)
         if (!fs.existsSync(path.join(d, "Pulumi.yaml"))) throw new UsageError(`no Pulumi.yaml in ${d}`);
-    return { runs, json, variants, dirs: dirs.length ? dirs : [ROOT] };
+    const shapes = (values.shape ?? []).map(parseShape);
+    return { runs, json, variants, shapes, dirs: dirs.length || shapes.length ? dirs : [ROOT] };
 }
 
 /** The command `npm start` runs (package.json), without npm's own start-up. */
@@ -189,12 +197,21 @@ function main(argv: readonly string[]): number {
         args = parseArgs(argv);
     } catch (e) {
         process.stderr.write(
-            `error: ${(e as Error).message}\nusage: npm run bench -- [--runs N] [--json] [--no-variants] [DIR]...\n`,
+            `error: ${(e as Error).message}\nusage: npm run bench -- [--runs N] [--json] [--no-variants] [--shape SHAPE]... [DIR]...\n`,
         );
         return 2;
     }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-bench-"));
     const probeFile = probe(tmp);
+    // Generated shapes: written under tmp, planned like any DIR, named by their shape.
+    const names = new Map<string, string>();
+    for (const shape of args.shapes) {
+        const set = generate(shape);
+        const dir = path.join(tmp, "shapes", set.label);
+        writeStackFiles(set, dir);
+        args.dirs.push(dir);
+        names.set(dir, set.label);
+    }
     const start = startCommand();
     const results: Measured[] = [];
     const log = (line: string) => {
@@ -211,7 +228,7 @@ function main(argv: readonly string[]): number {
     log(`runs: ${args.runs} per row (plus one warm-up run), whole processes; median wall [min-max], CPU, peak RSS\n`);
     try {
         args.dirs.forEach((dir, i) => {
-            const scenario = path.relative(ROOT, dir) || "committed stacks";
+            const scenario = names.get(dir) ?? (path.relative(ROOT, dir) || "committed stacks");
             const variants: Variant[] = [
                 { label: `npm start (${start.slice(2).join(" ")})`, command: [...start, "--json", "--dir", dir] },
             ];

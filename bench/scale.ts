@@ -31,18 +31,24 @@ export interface Shape {
     readonly keyPerSecret?: boolean;
     /** false: `secretshare:watch.enabled: false` (no CloudTrail alert resources), to time the share alone. */
     readonly watch?: boolean;
+    /**
+     * Owner stacks the secrets are sharded over (default 1): owner k holds the k-th contiguous
+     * block of secrets, and each consumer stack reads every owner that grants it something.
+     */
+    readonly owners?: number;
 }
 
 /**
- * The benchmark's shapes. 500x50x10 uses a key per secret: with one shared key its key policy
- * would name its 500 secret ARN patterns in 50 groups, 69,767 bytes against 32,768, which the
- * layout refuses before deploying (100x20x5 fits one key: 20,146 bytes).
+ * The benchmark's shapes. Keys are packed (policies/keyPacking.ts): 100x20x5 fits one key
+ * (20,146 bytes); at 500x50x10 one key's policy would be 69,767 bytes against 32,768, so the
+ * secrets fill as few keys as fit.
  */
 export const SHAPES: readonly Shape[] = [
     { secrets: 1, readers: 1, accounts: 1 },
     { secrets: 10, readers: 5, accounts: 2 },
     { secrets: 100, readers: 20, accounts: 5 },
-    { secrets: 500, readers: 50, accounts: 10, keyPerSecret: true },
+    { secrets: 500, readers: 50, accounts: 10 },
+    { secrets: 2000, readers: 200, accounts: 50, owners: 10 },
 ];
 
 export const PROJECT = "secretshare";
@@ -63,27 +69,42 @@ export interface GeneratedStack {
 }
 
 export interface GeneratedSet {
-    /** "<secrets>x<readers>x<accounts>". */
+    /** "<secrets>x<readers>x<accounts>[/<owners>]". */
     readonly label: string;
     readonly shape: Shape;
-    /** Fully qualified name of the owner stack, as consumer stacks reference it. */
+    /** Fully qualified name of the (first) owner stack, as consumer stacks reference it. */
     readonly ownerStackRef: string;
+    /** The first owner stack. */
     readonly owner: GeneratedStack;
+    /** Every owner stack, with its fully qualified name. */
+    readonly owners: readonly { readonly ref: string; readonly stack: GeneratedStack }[];
     /** One per consumer account, sorted by stack name. */
     readonly consumers: readonly GeneratedStack[];
 }
 
 export function label(shape: Shape): string {
-    return `${shape.secrets}x${shape.readers}x${shape.accounts}${shape.watch === false ? "-nowatch" : ""}`;
+    const owners = (shape.owners ?? 1) > 1 ? `/${shape.owners}` : "";
+    return `${shape.secrets}x${shape.readers}x${shape.accounts}${owners}${shape.watch === false ? "-nowatch" : ""}`;
 }
 
-/** "100x20x5", or "100x20x5-nowatch" for the same without watch resources. */
+/** "100x20x5", "2000x200x50/10" (10 owner stacks), or either with "-nowatch" for the same without watch resources. */
 export function parseShape(text: string): Shape {
-    const m = /^(\d+)x(\d+)x(\d+)(-nowatch)?$/.exec(text);
-    if (!m) throw new UsageError(`--shape ${text}: expected <secrets>x<readers>x<accounts>[-nowatch], e.g. 100x20x5`);
+    const m = /^(\d+)x(\d+)x(\d+)(?:\/(\d+))?(-nowatch)?$/.exec(text);
+    if (!m) {
+        throw new UsageError(
+            `--shape ${text}: expected <secrets>x<readers>x<accounts>[/<owners>][-nowatch], e.g. 100x20x5 or 2000x200x50/10`,
+        );
+    }
     const [secrets, readers, accounts] = [m[1], m[2], m[3]].map(Number);
-    const known = SHAPES.find((s) => s.secrets === secrets && s.readers === readers && s.accounts === accounts);
-    return { ...(known ?? { secrets, readers, accounts }), ...(m[4] && { watch: false }) };
+    const owners = m[4] === undefined ? 1 : Number(m[4]);
+    if (owners < 1 || owners > secrets) throw new UsageError(`--shape ${text}: expected 1 to ${secrets} owner stacks`);
+    const known = SHAPES.find(
+        (s) => s.secrets === secrets && s.readers === readers && s.accounts === accounts && (s.owners ?? 1) === owners,
+    );
+    return {
+        ...(known ?? { secrets, readers, accounts, ...(owners > 1 && { owners }) }),
+        ...(m[5] && { watch: false }),
+    };
 }
 
 const pad = (n: number, width = 4) => n.toString().padStart(width, "0");
@@ -136,39 +157,64 @@ export function generate(shape: Shape): GeneratedSet {
         throw new Error(`${label(shape)}: expected at least one secret, and at least one reader per account`);
     }
     const readers = Array.from({ length: shape.readers }, (_, j) => reader(j, shape.accounts));
-    const consumers: Record<string, unknown> = {};
-    for (let a = 0; a < shape.accounts; a++) {
-        consumers[accountName(a)] = {
-            accountId: accountId(a),
-            readers: readers
-                .filter((r) => r.account === a)
-                .map((r) => ({ [r.kind]: r.name, ...(r.existing && { existing: true }) })),
-        };
-    }
-    const secrets = Array.from({ length: shape.secrets }, (_, i) => ({
-        name: secretName(i),
-        username: "app",
-        readers: readersOf(i, shape.readers).map((j) => `${accountName(readers[j].account)}/${readers[j].name}`),
-    }));
-    const ownerStackRef = `${ORGANIZATION}/${PROJECT}/${OWNER_STACK}`;
-    const owner = stack(OWNER_STACK, {
-        "pulumi:disable-default-providers": ["aws"],
-        "secretshare:mode": "owner",
-        "secretshare:owner": { accountId: OWNER_ACCOUNT, region: REGION },
-        "secretshare:key": { alias: "platform-secrets", ...(shape.keyPerSecret && { perSecret: true }) },
-        "secretshare:consumers": consumers,
-        "secretshare:secrets": secrets,
-        ...(shape.watch === false && { "secretshare:watch": { enabled: false } }),
+    const readerId = (j: number) => `${accountName(readers[j].account)}/${readers[j].name}`;
+    const consumersOf = (used: ReadonlySet<number>): Record<string, unknown> => {
+        const consumers: Record<string, unknown> = {};
+        for (let a = 0; a < shape.accounts; a++) {
+            const mine = readers.map((r, j) => ({ r, j })).filter(({ r, j }) => r.account === a && used.has(j));
+            if (!mine.length) continue;
+            consumers[accountName(a)] = {
+                accountId: accountId(a),
+                readers: mine.map(({ r }) => ({ [r.kind]: r.name, ...(r.existing && { existing: true }) })),
+            };
+        }
+        return consumers;
+    };
+    const owners = shape.owners ?? 1;
+    const ownerSets = Array.from({ length: owners }, (_, k) => {
+        // Owner k holds the k-th contiguous block of secrets (a team's own secrets).
+        const indices = Array.from({ length: shape.secrets }, (_, i) => i).filter(
+            (i) => Math.floor((i * owners) / shape.secrets) === k,
+        );
+        const used = new Set(indices.flatMap((i) => readersOf(i, shape.readers)));
+        const name = owners === 1 ? OWNER_STACK : `${OWNER_STACK}-${pad(k + 1, 2)}`;
+        const owner = stack(name, {
+            "pulumi:disable-default-providers": ["aws"],
+            "secretshare:mode": "owner",
+            "secretshare:owner": { accountId: OWNER_ACCOUNT, region: REGION },
+            "secretshare:key": {
+                // Owner stacks of one account and Region need aliases of their own.
+                alias: owners === 1 ? "platform-secrets" : `platform-secrets-${pad(k + 1, 2)}`,
+                ...(shape.keyPerSecret && { perSecret: true }),
+            },
+            // One owner: every reader (each reads something); several: the readers of its secrets.
+            "secretshare:consumers": consumersOf(owners === 1 ? new Set(readers.map((_, j) => j)) : used),
+            "secretshare:secrets": indices.map((i) => ({
+                name: secretName(i),
+                username: "app",
+                readers: readersOf(i, shape.readers).map(readerId),
+            })),
+            ...(shape.watch === false && { "secretshare:watch": { enabled: false } }),
+        });
+        return { ref: `${ORGANIZATION}/${PROJECT}/${name}`, stack: owner, accounts: used };
     });
-    const consumerStacks = Array.from({ length: shape.accounts }, (_, a) =>
-        stack(accountName(a), {
+    const consumerStacks = Array.from({ length: shape.accounts }, (_, a) => {
+        const reads = ownerSets.filter((o) => [...o.accounts].some((j) => readers[j].account === a)).map((o) => o.ref);
+        return stack(accountName(a), {
             "pulumi:disable-default-providers": ["aws"],
             "secretshare:mode": "consumer",
-            "secretshare:ownerStack": ownerStackRef,
+            ...(owners === 1 ? { "secretshare:ownerStack": reads[0] } : { "secretshare:ownerStacks": reads }),
             "secretshare:consumer": { name: accountName(a), accountId: accountId(a), region: REGION },
-        }),
-    );
-    return { label: label(shape), shape, ownerStackRef, owner, consumers: consumerStacks };
+        });
+    });
+    return {
+        label: label(shape),
+        shape,
+        ownerStackRef: ownerSets[0].ref,
+        owner: ownerSets[0].stack,
+        owners: ownerSets.map(({ ref, stack: s }) => ({ ref, stack: s })),
+        consumers: consumerStacks,
+    };
 }
 
 /** Writes Pulumi.yaml and the stack files of `set` into `dir`; returns the files written. */
@@ -189,7 +235,7 @@ export function writeStackFiles(set: GeneratedSet, dir: string, programDir = pat
             main: path.relative(dir, programDir) || ".",
         }),
     );
-    for (const s of [set.owner, ...set.consumers]) {
+    for (const s of [...set.owners.map((o) => o.stack), ...set.consumers]) {
         write(
             `Pulumi.${s.stack}.yaml`,
             `# Generated by bench/scale.ts (${set.label}).\n` + YAML.stringify({ config: s.values }),
@@ -215,25 +261,29 @@ export async function runSet(set: GeneratedSet): Promise<RunReport> {
     const { parseConfig } = await import("../config");
     const { ownerLayout } = await import("../policies/layout");
     const loaded = Date.now();
-    const owner = await runStack({ stack: set.owner.stack, config: set.owner.config });
-    const resources: Record<string, number> = { [set.owner.stack]: owner.resources.length };
+    const resources: Record<string, number> = {};
+    const exports: Record<string, Record<string, unknown>> = {};
+    for (const o of set.owners) {
+        const run = await runStack({ stack: o.stack.stack, config: o.stack.config });
+        resources[o.stack.stack] = run.resources.length;
+        exports[o.ref] = run.outputs;
+    }
     for (const c of set.consumers) {
-        const run = await runStack({
-            stack: c.stack,
-            config: c.config,
-            stacks: { [set.ownerStackRef]: owner.outputs },
-        });
+        const run = await runStack({ stack: c.stack, config: c.config, stacks: exports });
         resources[c.stack] = run.resources.length;
     }
     const programMs = Date.now() - loaded;
-    const raw = Object.fromEntries(
-        Object.entries(set.owner.config)
-            .filter(([k]) => k.startsWith("secretshare:"))
-            .map(([k, v]) => [k.slice("secretshare:".length), v]),
-    );
-    const config = parseConfig(set.owner.stack, raw);
-    if (config.mode === "consumer") throw new Error("expected an owner config");
-    const top = [...ownerLayout(config.owner).sizes].sort((a, b) => b.size / b.max - a.size / a.max)[0];
+    const sizes = set.owners.flatMap((o) => {
+        const raw = Object.fromEntries(
+            Object.entries(o.stack.config)
+                .filter(([k]) => k.startsWith("secretshare:"))
+                .map(([k, v]) => [k.slice("secretshare:".length), v]),
+        );
+        const config = parseConfig(o.stack.stack, raw);
+        if (config.mode === "consumer") throw new Error("expected an owner config");
+        return ownerLayout(config.owner).sizes;
+    });
+    const top = [...sizes].sort((a, b) => b.size / b.max - a.size / a.max)[0];
     return {
         label: set.label,
         programMs,
@@ -277,13 +327,17 @@ function measure(shapes: readonly Shape[], runs: number): void {
             reports.push(JSON.parse(out.trim().split("\n").pop() as string) as RunReport);
         }
         const r = reports[0];
+        const isOwner = (s: string) => s === OWNER_STACK || s.startsWith(`${OWNER_STACK}-`);
         const consumers = Object.entries(r.resources)
-            .filter(([s]) => s !== OWNER_STACK)
+            .filter(([s]) => !isOwner(s))
+            .map(([, n]) => n);
+        const owners = Object.entries(r.resources)
+            .filter(([s]) => isOwner(s))
             .map(([, n]) => n);
         const range = consumers.length ? `${Math.min(...consumers)}-${Math.max(...consumers)}` : "-";
         console.log(
             `| ${r.label}${shape.keyPerSecret ? " (key per secret)" : ""} | ${Object.keys(r.resources).length} | ` +
-                `${r.resources[OWNER_STACK]} / ${range} | ${(median(walls) / 1000).toFixed(2)} s | ` +
+                `${owners.length > 1 ? `${Math.min(...owners)}-${Math.max(...owners)}` : owners[0]} / ${range} | ${(median(walls) / 1000).toFixed(2)} s | ` +
                 `${(median(reports.map((x) => x.programMs)) / 1000).toFixed(2)} s | ${median(reports.map((x) => x.maxRssMiB))} MiB | ` +
                 `${(r.largest.fraction * 100).toFixed(1)}% (${r.largest.document}, ${r.largest.size} of ${r.largest.max}) |`,
         );

@@ -20,6 +20,11 @@ export interface SecretConsumerArgs {
     /** The owner's account ID: sizes the identity policies before the ARNs are known. */
     readonly ownerAccountId: string;
     /**
+     * With several owner stacks: the Region and owner account of each secret, where they differ
+     * from `secretsRegion` and `ownerAccountId` (contract/ownerViews.ts).
+     */
+    readonly origins?: Readonly<Record<string, { readonly region: string; readonly ownerAccountId: string }>>;
+    /**
      * Which secrets share a key: a key identifier (any string) by secret name. Sizes the
      * identity policies, which list each key ARN once.
      */
@@ -235,7 +240,10 @@ export class SecretConsumer extends pulumi.ComponentResource {
  */
 export function consumerPolicyPlan(
     name: string,
-    args: Pick<SecretConsumerArgs, "readers" | "secretsRegion" | "ownerAccountId" | "keyOf" | "writerStack">,
+    args: Pick<
+        SecretConsumerArgs,
+        "readers" | "secretsRegion" | "ownerAccountId" | "keyOf" | "writerStack" | "origins"
+    >,
 ): ReaderPolicyPlan[] {
     const stackId = writerStackId(args.writerStack);
     const keyIds = [...new Set(Object.values(args.keyOf))].sort();
@@ -244,15 +252,16 @@ export function consumerPolicyPlan(
         .map((reader) => {
             const secrets = [...reader.secrets].sort();
             const partition = reader.arn.split(":")[1];
-            const grants = secrets.map((s) => ({
-                secretArn: placeholderSecretArn(partition, args.secretsRegion, args.ownerAccountId, s),
-                keyArn: placeholderKeyArn(
-                    partition,
-                    args.secretsRegion,
-                    args.ownerAccountId,
-                    keyIds.indexOf(args.keyOf[s]),
-                ),
-            }));
+            const grants = secrets.map((s) => {
+                const region = args.origins?.[s]?.region ?? args.secretsRegion;
+                const account = args.origins?.[s]?.ownerAccountId ?? args.ownerAccountId;
+                // A qualified name (`<owner stack>:<name>`) is as long as the owner's own name in the ARN.
+                const own = args.origins?.[s] ? s.slice(s.lastIndexOf(":") + 1) : s;
+                return {
+                    secretArn: placeholderSecretArn(partition, region, account, own),
+                    keyArn: placeholderKeyArn(partition, region, account, keyIds.indexOf(args.keyOf[s])),
+                };
+            });
             const packing = packIdentityPolicy(`${name}/${reader.name}`, reader.kind, args.secretsRegion, grants);
             const sizes = packing.chunks.map((chunk) =>
                 sizeOf(

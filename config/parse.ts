@@ -29,11 +29,46 @@ export const stackRef = z
     .string({ error: "expected a fully qualified stack name <org>/<project>/<stack>" })
     .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, "expected a fully qualified stack name <org>/<project>/<stack>");
 
+/** `secretshare:ownerStacks`: every owner stack a consumer stack reads, each once. */
+export const stackRefs = z
+    .array(stackRef, { error: "expected a list of fully qualified stack names <org>/<project>/<stack>" })
+    .min(1, "expected at least one owner stack <org>/<project>/<stack>")
+    .superRefine((refs, ctx) => {
+        const seen = new Set<string>();
+        refs.forEach((r, i) => {
+            if (seen.has(r)) ctx.addIssue({ code: "custom", path: [i], message: `${r} is listed twice` });
+            seen.add(r);
+        });
+    });
+
+/**
+ * The owner stacks of a consumer stack: `ownerStack` (one) or `ownerStacks` (a list), exactly one
+ * of the two. Undefined, with the problem added, when neither or both are set or one is malformed.
+ */
+function parseOwnerStacks(
+    values: Record<string, unknown>,
+    problems: string[],
+    parse: <T>(key: string, schema: z.ZodType<T>) => T | undefined,
+): readonly string[] | undefined {
+    const one = values.ownerStack !== undefined;
+    const many = values.ownerStacks !== undefined;
+    if (one && many) {
+        problems.push(
+            `${NAMESPACE}:ownerStack = ${show(values.ownerStack)} and ${NAMESPACE}:ownerStacks = ${show(values.ownerStacks)}: ` +
+                `set one of them: ownerStack for one owner stack, or ownerStacks for a list of them (the one as its only item)`,
+        );
+        return undefined;
+    }
+    if (many) return parse("ownerStacks", stackRefs);
+    const single = parse("ownerStack", stackRef);
+    return single === undefined ? undefined : [single];
+}
+
 /** Keys each mode accepts; any other `secretshare:` key is refused as a likely typo. */
 const KEYS = {
     owner: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords", "watch"],
     all: ["mode", "owner", "consumers", "secrets", "key", "secretPolicy", "protection", "passwords", "watch"],
-    consumer: ["mode", "consumer", "ownerStack", "watch"],
+    consumer: ["mode", "consumer", "ownerStack", "ownerStacks", "watch"],
 } as const;
 
 /**
@@ -74,8 +109,9 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
 
     if (stackMode === "consumer") {
         const consumer = parse("consumer", consumerSelf);
-        const ownerStack = parse("ownerStack", stackRef);
-        if (problems.length || !consumer || !ownerStack) throw new ConfigError(stack, problems);
+        const ownerStacks = parseOwnerStacks(values, problems, parse);
+        if (problems.length || !consumer || !ownerStacks) throw new ConfigError(stack, problems);
+        const ownerStack = ownerStacks[0];
         const consumerWatch = parseWatch(values.watch, problems);
         if (consumerWatch) {
             problems.push(
@@ -91,6 +127,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             mode: stackMode,
             stack,
             ownerStack,
+            ownerStacks,
             consumer: account(consumer.name, consumer, consumer.region),
             ...(consumer.formerNames && { formerNames: consumer.formerNames }),
             watch: consumerWatch,

@@ -154,7 +154,13 @@ export interface ConsumerStackConfig {
     readonly consumer: Account;
     /** Names the account had before a rename (`secretshare:consumer.formerNames`): its resources are aliased to them. */
     readonly formerNames?: readonly string[];
+    /** The first of `ownerStacks`. */
     readonly ownerStack: string;
+    /**
+     * Every owner stack this stack reads (`secretshare:ownerStacks`, or `secretshare:ownerStack`
+     * as a list of one), in config order: its readers get one set of policies for all of them.
+     */
+    readonly ownerStacks: readonly string[];
     /** `secretshare:watch` of a consumer stack: only `consumerSide`, subscribers and `rulesPerBus` apply. */
     readonly watch?: WatchSettings;
 }

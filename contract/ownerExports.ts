@@ -53,6 +53,12 @@ export const ownerExportsSchema = z.object({
     /** The ARN of the key that encrypts each secret, by secret name. */
     keyArns: z.record(z.string(), z.string()),
     keyAliases: z.record(z.string(), z.string()).optional(),
+    /**
+     * The id of the key that encrypts each secret ("shared", "shared-2"... or the secret's name),
+     * by secret name: read back by the stack itself at its next run, so that packed keys keep
+     * their secrets (policies/keyPacking.ts).
+     */
+    keyIds: z.record(z.string(), z.string()).optional(),
     grants: grantsSchema,
     secretName: z.string().optional(),
     secretArn: z.string().optional(),

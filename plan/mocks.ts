@@ -80,6 +80,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     public readonly providers = new Map<string, ProviderInfo>();
     /** StackReference names that were read. */
     public readonly stackReads: string[] = [];
+    /** Reads of the running stack's own last outputs. */
+    public readonly selfReads: string[] = [];
     /** Existing resources the program read (`X.get(...)`), apart from what it registers. */
     public readonly reads: RegisteredResource[] = [];
     /**
@@ -138,6 +140,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         }
         if (args.type === "pulumi:pulumi:StackReference") {
             const name = String(inputs.name);
+            // The stack reading its own last outputs (contract/previousLayout.ts): nothing, as
+            // at its first deploy, unless the caller gave them.
+            if (name === this.stack) {
+                this.selfReads.push(name);
+                return { id: name, state: { name, outputs: this.stacks[name] ?? {}, secretOutputNames: [] } };
+            }
             this.stackReads.push(name);
             const outputs = this.stacks[name];
             if (!outputs) throw new Error(`stack "${name}" does not exist`);

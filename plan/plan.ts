@@ -46,8 +46,10 @@ export interface PlannedStack {
     readonly file: string;
     /** `secretshare:mode` as written, if any. */
     readonly mode?: string;
-    /** The `secretshare:ownerStack` reference, and the planned stack it resolved to. */
+    /** The `secretshare:ownerStack` reference (the first of `ownerStacks`), and the planned stack it resolved to. */
     readonly reference?: { readonly name: string; readonly stack: string };
+    /** With `secretshare:ownerStacks` of more than one: every reference, in config order. */
+    readonly references?: readonly { readonly name: string; readonly stack: string }[];
     /** Config paths of `secure:` values replaced by a placeholder. */
     readonly placeholders: readonly string[];
     readonly resources: readonly RegisteredResource[];
@@ -114,30 +116,31 @@ export async function plan(options: PlanOptions): Promise<Plan> {
     }
     const files = new Map<string, StackFile>(wanted.map((s) => [s, readStackFile(options.dir, s)]));
 
-    // Which planned stack each stack reads, by its StackReference.
-    const reads = new Map<string, { name: string; stack: string }>();
+    // Which planned stacks each stack reads, by its StackReferences.
+    const reads = new Map<string, { name: string; stack: string }[]>();
     for (const [stack, file] of files) {
-        const ref = file.config["secretshare:ownerStack"];
-        const m = ref === undefined ? null : REFERENCE.exec(ref);
-        // A malformed reference is left to the program's config validation, which names the expected form.
-        if (!ref || !m) continue;
-        const [, , refProject, refStack] = m;
-        const where = `stack "${stack}" reads ${ref} (secretshare:ownerStack in ${file.file})`;
-        if (refProject !== project.name) {
-            throw new PlanError(
-                `${where}, a stack of project "${refProject}": the plan resolves references to stacks of this project (${project.name}) only`,
-            );
+        for (const { key, ref } of ownerRefsOf(file)) {
+            const m = REFERENCE.exec(ref);
+            // A malformed reference is left to the program's config validation, which names the expected form.
+            if (!m) continue;
+            const [, , refProject, refStack] = m;
+            const where = `stack "${stack}" reads ${ref} (secretshare:${key} in ${file.file})`;
+            if (refProject !== project.name) {
+                throw new PlanError(
+                    `${where}, a stack of project "${refProject}": the plan resolves references to stacks of this project (${project.name}) only`,
+                );
+            }
+            if (!all.includes(refStack)) {
+                throw new PlanError(`${where}, but there is no Pulumi.${refStack}.yaml in ${options.dir}`);
+            }
+            if (!files.has(refStack)) {
+                throw new PlanError(
+                    `${where}, which is not in this plan: include the owner stack (--stack ${refStack} --stack ${stack}), ` +
+                        `so that the reference yields the exports the plan computes for it`,
+                );
+            }
+            reads.set(stack, [...(reads.get(stack) ?? []), { name: ref, stack: refStack }]);
         }
-        if (!all.includes(refStack)) {
-            throw new PlanError(`${where}, but there is no Pulumi.${refStack}.yaml in ${options.dir}`);
-        }
-        if (!files.has(refStack)) {
-            throw new PlanError(
-                `${where}, which is not in this plan: include the owner stack (--stack ${refStack} --stack ${stack}), ` +
-                    `so that the reference yields the exports the plan computes for it`,
-            );
-        }
-        reads.set(stack, { name: ref, stack: refStack });
     }
 
     const order = dependencyOrder(wanted, reads);
@@ -148,9 +151,10 @@ export async function plan(options: PlanOptions): Promise<Plan> {
     let world = EXAMPLE_WORLD;
     for (const stack of order) {
         const file = files.get(stack) as StackFile;
-        const ref = reads.get(stack);
+        const refs = reads.get(stack) ?? [];
+        const ref = refs[0];
         const stacks: KnownStacks = {};
-        if (ref) stacks[ref.name] = (planned.get(ref.stack) as PlannedStack).outputs;
+        for (const r of refs) stacks[r.name] = (planned.get(r.stack) as PlannedStack).outputs;
         const args = { project: project.name, stack, config: file.config, secretKeys: file.secretKeys, stacks, world };
         const run = await runStack(args);
         // Same world and same references: only the unknowns differ.
@@ -170,6 +174,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
             config: configOf(stack, file),
             ...(file.config["secretshare:mode"] !== undefined && { mode: file.config["secretshare:mode"] }),
             ...(ref && { reference: ref }),
+            ...(refs.length > 1 && { references: refs }),
             placeholders: file.placeholders,
             origins,
         };
@@ -270,7 +275,33 @@ function consumerAccountOf(file: StackFile): { consumerAccountId?: string } {
 }
 
 /** Stacks in an order where each comes after the stack it reads; otherwise by name. */
-export function dependencyOrder(stacks: readonly string[], reads: ReadonlyMap<string, { stack: string }>): string[] {
+/** The owner stacks a stack file names: `secretshare:ownerStack`, or each of `secretshare:ownerStacks`. */
+function ownerRefsOf(file: StackFile): { key: string; ref: string }[] {
+    const one = file.config["secretshare:ownerStack"];
+    const many = file.config["secretshare:ownerStacks"];
+    const out: { key: string; ref: string }[] = [];
+    if (one) out.push({ key: "ownerStack", ref: one });
+    if (many) {
+        let list: unknown;
+        try {
+            list = JSON.parse(many);
+        } catch {
+            list = undefined;
+        }
+        // Another form is left to the program's config validation, which names the expected one.
+        if (Array.isArray(list)) {
+            list.forEach((r, i) => {
+                if (typeof r === "string") out.push({ key: `ownerStacks[${i}]`, ref: r });
+            });
+        }
+    }
+    return out;
+}
+
+export function dependencyOrder(
+    stacks: readonly string[],
+    reads: ReadonlyMap<string, { stack: string } | readonly { stack: string }[]>,
+): string[] {
     const order: string[] = [];
     const state = new Map<string, "visiting" | "done">();
     const visit = (stack: string, path: string[]) => {
@@ -279,8 +310,10 @@ export function dependencyOrder(stacks: readonly string[], reads: ReadonlyMap<st
             throw new PlanError(`stacks read each other in a cycle: ${[...path, stack].join(" -> ")}`);
         }
         state.set(stack, "visiting");
-        const dep = reads.get(stack);
-        if (dep) visit(dep.stack, [...path, stack]);
+        const deps = reads.get(stack);
+        for (const dep of deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) {
+            visit((dep as { stack: string }).stack, [...path, stack]);
+        }
         state.set(stack, "done");
         order.push(stack);
     };

@@ -233,7 +233,7 @@ const DOCUMENTS: readonly { type: string; input: string; limit: LimitName; fix: 
         type: "aws:kms/key:Key",
         input: "policy",
         limit: "keyPolicy",
-        fix: "use one key per secret (secretshare:key.perSecret) or let fewer identities read",
+        fix: "let fewer identities read the secrets of this key (the layout packs keys to fit; one secret read by too many identities does not)",
     },
     {
         type: "aws:kms/keyPolicy:KeyPolicy",

@@ -1,3 +1,4 @@
+import { keyLines } from "./keyLines";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "./mocks";
 import type { Plan, PlannedStack } from "./plan";
@@ -137,9 +138,8 @@ export function placeholderNote(stack: PlannedStack): string | undefined {
 }
 
 export function modeOf(stack: PlannedStack): string {
-    return [stack.mode ?? "?", stack.reference ? `reads ${stack.reference.stack} (${stack.reference.name})` : ""]
-        .filter(Boolean)
-        .join(", ");
+    const refs = stack.references ?? (stack.reference ? [stack.reference] : []);
+    return [stack.mode ?? "?", refs.map((r) => `reads ${r.stack} (${r.name})`).join(", ")].filter(Boolean).join(", ");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +230,8 @@ export function toText(report: Report): string {
         );
         const watched = watchLines(s);
         if (watched.length) out.push("", ...watched);
+        const keys = keyLines(s);
+        if (keys.length) out.push("", ...keys);
         out.push("", "exports:");
         for (const [k, v] of Object.entries(s.outputs)) out.push(`  ${k}: ${JSON.stringify(v)}`);
         for (const d of documentsOf(s)) out.push("", `${d.title}:`, indent(pretty(d.policy), "  "));

@@ -1,3 +1,4 @@
+import { keyLines } from "./keyLines";
 import type { CheckResult } from "./proof";
 import { notProvenInPreviewLines, previewNote } from "./previewReport";
 import {
@@ -65,6 +66,8 @@ export function toSummaryText(report: Report): string {
         );
         const watched = watchLines(s);
         if (watched.length) out.push("", ...watched);
+        const keys = keyLines(s);
+        if (keys.length) out.push("", ...keys);
     }
     out.push("", rule("who can read what (@cloud-copilot/iam-simulate)"), "");
     const readers = readersBySecret(access.checks);

@@ -232,13 +232,32 @@ export interface IdentityPolicyArgs {
     readonly grants: readonly IdentityGrant[];
 }
 
+/** The Region of a KMS key ARN (`arn:<partition>:kms:<region>:...`), or undefined for another form. */
+const regionOfKeyArn = (arn: string): string | undefined => /^arn:[\w-]+:kms:([a-z0-9-]+):/.exec(arn)?.[1];
+
 /**
  * A reader's identity policy: GetSecretValue on exactly its secrets, kms:Decrypt on exactly
  * their keys and only through Secrets Manager. Cross-account access needs this and the
- * owner's policies both.
+ * owner's policies both. Secrets Manager calls KMS in the secret's Region, so keys of another
+ * Region (a consumer reading owner stacks in two Regions) get a Decrypt statement of their own,
+ * through Secrets Manager of their Region; keys of `region` keep the one statement.
  * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html
  */
 export function identityPolicy(args: IdentityPolicyArgs): PolicyDocument {
+    const byRegion = new Map<string, string[]>();
+    for (const g of args.grants) {
+        const region = regionOfKeyArn(g.keyArn) ?? args.region;
+        byRegion.set(region, [...(byRegion.get(region) ?? []), g.keyArn]);
+    }
+    const regions = [...byRegion.keys()].sort(byText);
+    const home = regions.includes(args.region) || regions.length === 0 ? args.region : regions[0];
+    const decrypt = (region: string, keys: readonly string[]): Statement => ({
+        Sid: region === home ? "DecryptViaSecretsManager" : `DecryptViaSecretsManager${region.replace(/-/g, "")}`,
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: oneOrMany(keys),
+        Condition: { StringEquals: { "kms:ViaService": secretsManagerService(region) } },
+    });
     return {
         Version: "2012-10-17",
         Statement: [
@@ -248,13 +267,8 @@ export function identityPolicy(args: IdentityPolicyArgs): PolicyDocument {
                 Action: "secretsmanager:GetSecretValue",
                 Resource: oneOrMany(args.grants.map((g) => g.secretArn)),
             },
-            {
-                Sid: "DecryptViaSecretsManager",
-                Effect: "Allow",
-                Action: "kms:Decrypt",
-                Resource: oneOrMany(args.grants.map((g) => g.keyArn)),
-                Condition: { StringEquals: { "kms:ViaService": secretsManagerService(args.region) } },
-            },
+            decrypt(home, byRegion.get(home) ?? []),
+            ...regions.filter((r) => r !== home).map((r) => decrypt(r, byRegion.get(r) as string[])),
         ],
     };
 }

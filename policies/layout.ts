@@ -4,6 +4,7 @@ import type { Grants } from "../contract/ownerExports";
 import { placeholderKeyArn, placeholderSecretArn, secretArnPattern } from "../aws/arn";
 import { identityPolicy, keyPolicy, secretResourcePolicy, type IdentityGrant, type PolicyDocument } from "./documents";
 import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from "../aws/limits";
+import { FIRST_KEY, packKeys } from "./keyPacking";
 
 /**
  * Decides, from config alone, every document the owner writes and how each reader's identity
@@ -12,7 +13,7 @@ import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from 
  */
 
 export interface KeyPlan {
-    /** "shared" for the stack's one key, or the secret's name with one key per secret. */
+    /** "shared", "shared-2"... for packed keys, or the secret's name with one key per secret. */
     readonly id: string;
     readonly alias: string;
     readonly secrets: readonly string[];
@@ -26,6 +27,8 @@ export interface OwnerLayout {
     readonly secretPolicies: Readonly<Record<string, PolicyDocument>>;
     readonly grants: Grants;
     readonly sizes: readonly SizeReport[];
+    /** Secrets that a kept key had to give up because its policy no longer fit (policies/keyPacking.ts). */
+    readonly moved: readonly string[];
 }
 
 const num = (n: number) => n.toLocaleString("en-US");
@@ -36,27 +39,26 @@ const over = (r: SizeReport) =>
 
 const plural = (n: number, noun: string) => `${num(n)} ${noun}${n === 1 ? "" : "s"}`;
 
-export function ownerLayout(owner: OwnerConfig): OwnerLayout {
+/**
+ * `previous`: the key id of each secret at the last run (the stack's `keyIds` export), so that
+ * packed keys keep their secrets (policies/keyPacking.ts); ignored with one key per secret or an
+ * existing key.
+ */
+export function ownerLayout(owner: OwnerConfig, previous?: Readonly<Record<string, string>>): OwnerLayout {
     const { partition, region, accountId } = owner.account;
     const readers = new Map<string, Reader>();
     for (const c of Object.values(owner.consumers)) for (const r of c.readers) readers.set(r.id, r);
+    const specs = new Map(owner.secrets.map((s) => [s.name, s]));
 
-    const keyIds = owner.key.perSecret ? owner.secrets.map((s) => s.name) : ["shared"];
-    const keyOf: Record<string, string> = {};
-    for (const s of owner.secrets) keyOf[s.name] = owner.key.perSecret ? s.name : "shared";
-
-    const problems: string[] = [];
-    const sizes: SizeReport[] = [];
-    const keys: KeyPlan[] = keyIds.map((id) => {
-        const secrets = owner.secrets.filter((s) => keyOf[s.name] === id);
+    const policyOf = (names: readonly string[]) => {
         const byReader = new Map<string, string[]>();
-        for (const s of secrets) {
+        for (const name of names) {
+            const s = specs.get(name) as (typeof owner.secrets)[number];
             for (const r of s.readers) {
                 const arn = (readers.get(r) as Reader).arn;
-                byReader.set(arn, [
-                    ...(byReader.get(arn) ?? []),
-                    secretArnPattern(partition, region, accountId, s.name),
-                ]);
+                const list = byReader.get(arn) ?? [];
+                list.push(secretArnPattern(partition, region, accountId, s.name));
+                byReader.set(arn, list);
             }
         }
         const policy = keyPolicy({
@@ -67,21 +69,54 @@ export function ownerLayout(owner: OwnerConfig): OwnerLayout {
             principalForm: owner.secretPolicy.principalForm,
             grantDescribeKey: owner.key.grantDescribeKey,
         });
-        const alias = owner.key.perSecret ? `${owner.key.alias}/${id}` : owner.key.alias;
+        return { policy, readerCount: byReader.size };
+    };
+
+    let keyIds: readonly string[];
+    let keyOf: Record<string, string> = {};
+    let moved: readonly string[] = [];
+    if (owner.key.perSecret) {
+        keyIds = owner.secrets.map((s) => s.name);
+        for (const s of owner.secrets) keyOf[s.name] = s.name;
+    } else if (owner.key.existing || owner.secrets.length === 0) {
+        // One existing key holds every secret: it cannot be split.
+        keyIds = [FIRST_KEY];
+        for (const s of owner.secrets) keyOf[s.name] = FIRST_KEY;
+    } else {
+        const packing = packKeys(
+            owner.secrets.map((s) => s.name),
+            (names) => sizeOf(policyOf(names).policy, "keyPolicy") <= LIMITS.keyPolicy.size,
+            previous,
+            // Secrets with the same readers share a Decrypt statement: keep them together.
+            (name) =>
+                [...new Set((specs.get(name) as (typeof owner.secrets)[number]).readers)]
+                    .map((r) => (readers.get(r) as Reader).arn)
+                    .sort()
+                    .join(" "),
+        );
+        keyIds = packing.keyIds;
+        keyOf = { ...packing.keyOf };
+        moved = packing.moved;
+    }
+
+    const problems: string[] = [];
+    const sizes: SizeReport[] = [];
+    const keys: KeyPlan[] = keyIds.map((id) => {
+        const secrets = owner.secrets.filter((s) => keyOf[s.name] === id);
+        const { policy, readerCount } = policyOf(secrets.map((s) => s.name));
+        const alias = owner.key.perSecret || id !== FIRST_KEY ? `${owner.key.alias}/${id}` : owner.key.alias;
         const report = measure(`key policy of alias/${alias}`, policy, "keyPolicy");
         sizes.push(report);
         if (report.size > report.max) {
             problems.push(
                 secrets.length === 1
-                    ? `${report.document} (secret ${secrets[0].name}) would be ${over(report)}: it names ${plural(byReader.size, "reader")}. ` +
+                    ? `${report.document} (secret ${secrets[0].name}) would be ${over(report)}: it names ${plural(readerCount, "reader")}. ` +
                           "Let fewer identities read the secret (e.g. one role that several workloads assume)" +
                           (owner.key.grantDescribeKey
                               ? ", or set secretshare:key.grantDescribeKey: false (each reader is then named once, not twice)."
                               : ".")
-                    : `${report.document} would be ${over(report)}: ${plural(secrets.length, "secret")} and ${plural(byReader.size, "reader")} share the key. ` +
-                          (owner.key.perSecret
-                              ? "Split the secrets across several owner stacks."
-                              : "Set secretshare:key.perSecret: true (one key per secret, each with a small policy), or split the secrets across several owner stacks."),
+                    : `${report.document} would be ${over(report)}: ${plural(secrets.length, "secret")} and ${plural(readerCount, "reader")} share the existing key. ` +
+                          "Split the secrets across several owner stacks, or leave secretshare:key.existing out (the stack then creates as many keys as the secrets need).",
             );
         }
         return { id, alias, secrets: secrets.map((s) => s.name), policy };
@@ -148,7 +183,7 @@ export function ownerLayout(owner: OwnerConfig): OwnerLayout {
         }
     }
     if (problems.length) throw new LimitError(problems);
-    return { keys, keyOf, secretPolicies, grants, sizes };
+    return { keys, keyOf, secretPolicies, grants, sizes, moved };
 }
 
 export interface IdentityPacking {

@@ -31,7 +31,7 @@ export async function programDocuments(
     const config = parseConfig(ownerStack, raw);
     if (config.mode === "consumer")
         throw new Error(`stack ${ownerStack} is a consumer stack; pass the owner stack with --owner-stack`);
-    const layout = ownerLayout(config.owner);
+    const layout = ownerLayout(config.owner, outputs?.keyIds);
     const names = new Set(targets.map((t) => t.name));
     const identities: { reader: string; policy: unknown }[] = [];
     for (const account of Object.values(layout.grants)) {

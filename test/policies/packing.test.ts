@@ -222,7 +222,7 @@ describe("packing: the key policy at 32,768 bytes", () => {
         ...(key && { key }),
     });
 
-    it("one more secret on the shared key fails, and says to use a key per secret", () => {
+    it("one more secret than one key holds: two keys, the second with its own alias", () => {
         const size = sizeOf(
             keyPolicy({
                 partition: "aws",
@@ -237,12 +237,26 @@ describe("packing: the key policy at 32,768 bytes", () => {
             }),
             "keyPolicy",
         );
+        // One key for both would not fit...
         expect(size).to.be.greaterThan(32768);
-        expect(problemsOf(withExtraSecret())).to.deep.equal([
-            `key policy of alias/MyKey would be ${num(size)} bytes, over the 32,768 AWS allows for a KMS key policy: ` +
-                `2 secrets and ${n} readers share the key. ` +
-                "Set secretshare:key.perSecret: true (one key per secret, each with a small policy), or split the secrets across several owner stacks.",
+        const layout = layoutOf(withExtraSecret());
+        // ... so they go to two keys: "extra" first (its readers' ARNs sort first), then the
+        // secret whose policy alone is exactly full.
+        expect(layout.keys.map((k) => [k.id, k.alias, k.secrets])).to.deep.equal([
+            ["shared", "MyKey", ["extra"]],
+            ["shared-2", "MyKey/shared-2", [secret]],
         ]);
+        expect(layout.keyOf).to.deep.equal({ [secret]: "shared-2", extra: "shared" });
+        expect(sizeIn(layout, "key policy of alias/MyKey/shared-2")).to.equal(32768);
+        expect(sizeIn(layout, "key policy of alias/MyKey")).to.be.below(2000);
+    });
+
+    it("an existing key cannot be split: more secrets than it holds fail, naming the key and what to do", () => {
+        const problems = problemsOf({ ...withExtraSecret(), key: { existing: "alias/MyKey" } });
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.match(
+            /^key policy of alias\/MyKey would be [\d,]+ bytes, over the 32,768 AWS allows for a KMS key policy: 2 secrets and \d+ readers share the existing key\. Split the secrets across several owner stacks, or leave secretshare:key\.existing out/,
+        );
     });
 
     it("... and with key.perSecret: true the same secrets fit, the first key exactly at the limit", () => {

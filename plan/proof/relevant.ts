@@ -1,0 +1,68 @@
+import { parseIdentityArn } from "../../aws/arn";
+
+/**
+ * The statements of a resource or key policy that can apply to one request, for the simulator:
+ * a packed key policy holds hundreds of Decrypt statements, each for other readers, and the
+ * simulator evaluates every one of them for every probe. A statement is left out only when it
+ * provably cannot match: an Allow (a Deny always stays) whose actions are all literal and none is
+ * the request's, or whose principals are all exact ARNs or account IDs and none is the caller,
+ * its role, or its account. Anything else (wildcards, NotPrincipal, NotAction, other principal
+ * types, a service or anonymous caller) is kept, so the decision is the same as over the whole
+ * document. A policy that keeps nothing keeps its first statement (one that does not match),
+ * so that the simulator still sees a resource policy that denies implicitly.
+ */
+
+interface Stmt {
+    readonly Effect?: unknown;
+    readonly Action?: unknown;
+    readonly Principal?: unknown;
+    readonly NotAction?: unknown;
+    readonly NotPrincipal?: unknown;
+    readonly NotResource?: unknown;
+}
+
+const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const literal = (v: unknown): v is string => typeof v === "string" && !/[*?]/.test(v);
+
+function actionCannotMatch(s: Stmt, action: string): boolean {
+    const actions = list(s.Action);
+    if (!actions.length || !actions.every(literal)) return false;
+    return !actions.some((a) => a.toLowerCase() === action.toLowerCase());
+}
+
+function principalCannotMatch(s: Stmt, principalArn: string, callerArn: string): boolean {
+    const p = s.Principal;
+    if (typeof p !== "object" || p === null || Array.isArray(p)) return false;
+    const keys = Object.keys(p);
+    if (keys.length !== 1 || keys[0] !== "AWS") return false;
+    const id = parseIdentityArn(principalArn);
+    if (!id) return false;
+    const root = `arn:${id.partition}:iam::${id.accountId}:root`;
+    const values = list((p as { AWS: unknown }).AWS);
+    if (!values.length || !values.every(literal)) return false;
+    return values.every((v) => {
+        const value = v;
+        if (/^\d{12}$/.test(value)) return value !== id.accountId;
+        if (!value.startsWith("arn:")) return false;
+        return value !== principalArn && value !== callerArn && value !== root;
+    });
+}
+
+/**
+ * `policy` with the statements that cannot apply to `principalArn` (an IAM user or role ARN;
+ * `callerArn` its session) calling `action` left out; the document itself when it is not of the
+ * usual form or nothing can be left out.
+ */
+export function relevantStatements(policy: unknown, principalArn: string, callerArn: string, action: string): unknown {
+    if (typeof policy !== "object" || policy === null) return policy;
+    const statements = (policy as { Statement?: unknown }).Statement;
+    if (!Array.isArray(statements) || !parseIdentityArn(principalArn)) return policy;
+    const kept = statements.filter((raw) => {
+        if (typeof raw !== "object" || raw === null) return true;
+        const s = raw as Stmt;
+        if (s.Effect !== "Allow" || s.NotAction !== undefined || s.NotPrincipal !== undefined) return true;
+        return !(actionCannotMatch(s, action) || principalCannotMatch(s, principalArn, callerArn));
+    });
+    if (kept.length === statements.length) return policy;
+    return { ...policy, Statement: kept.length ? kept : [statements[0]] };
+}

@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { runStack, type StackRun } from "../../plan/runtime";
+import { AwsMocks } from "../../plan/mocks";
+import { APPS, KEY, OWNER, PROGRAM_TIMEOUT, ref, REGION, SECRET, stackConfig } from "./helpers";
+
+/**
+ * The program packs an owner's secrets into as few keys as fit, and keeps each secret on its
+ * key from one run to the next by reading its own `keyIds` export back (a StackReference to the
+ * running stack, answered by the mocks with the outputs the test gives as the last update's).
+ */
+
+const ROLES = Array.from({ length: 60 }, (_, j) => `reader-${"r".repeat(40)}-${j.toString().padStart(2, "0")}`);
+const readersOf = (i: number) => Array.from({ length: 40 }, (_, k) => ROLES[(i * 7 + k) % ROLES.length]);
+
+/** Secrets each read by 40 long-named roles: a few of them fill a key policy. */
+function values(secrets: readonly { name: string; at: number }[]): Record<string, unknown> {
+    const used = [...new Set(secrets.flatMap((s) => readersOf(s.at)))].sort();
+    return {
+        mode: "owner",
+        owner: { accountId: OWNER, region: REGION },
+        consumers: { apps: { accountId: APPS, readers: used.map((role) => ({ role })) } },
+        secrets: secrets.map((s) => ({
+            name: s.name,
+            username: "app",
+            readers: readersOf(s.at).map((r) => `apps/${r}`),
+        })),
+        key: { alias: "platform" },
+        watch: { enabled: false },
+    };
+}
+
+const SECRETS = Array.from({ length: 24 }, (_, i) => ({ name: `svc-${i.toString().padStart(2, "0")}`, at: i }));
+
+async function owner(secrets: readonly { name: string; at: number }[], previous?: StackRun): Promise<StackRun> {
+    const mocks = new AwsMocks(previous ? { [ref("platform")]: previous.outputs } : {});
+    return runStack({ stack: "platform", config: stackConfig(values(secrets)), mocks });
+}
+
+const keyIdsOf = (run: StackRun) => run.outputs.keyIds as Record<string, string>;
+
+describe("program: packed keys", function () {
+    this.timeout(PROGRAM_TIMEOUT);
+
+    it("creates as few keys as fit, each with its alias, every secret under its key, and exports keyIds", async () => {
+        const run = await owner(SECRETS);
+        const keyIds = keyIdsOf(run);
+        const ids = [...new Set(Object.values(keyIds))].sort();
+        expect(ids.length).to.be.within(2, 12);
+        expect(Object.keys(keyIds).sort()).to.deep.equal(SECRETS.map((s) => s.name));
+        const keys = run.resources.filter((r) => r.type === KEY);
+        expect(keys.map((k) => k.name).sort()).to.deep.equal(
+            ids.map((id) => (id === "shared" ? "share-key" : `share-${id}-key`)).sort(),
+        );
+        const aliases = run.resources.filter((r) => r.type === "aws:kms/alias:Alias").map((a) => a.inputs.name);
+        expect([...aliases].sort()).to.deep.equal(
+            ids.map((id) => (id === "shared" ? "alias/platform" : `alias/platform/${id}`)).sort(),
+        );
+        const keyArnOf = Object.fromEntries(keys.map((k) => [k.name, k.state.arn]));
+        for (const s of run.resources.filter((r) => r.type === SECRET)) {
+            const id = keyIds[s.inputs.name as string];
+            expect(s.inputs.kmsKeyId, s.name).to.equal(keyArnOf[id === "shared" ? "share-key" : `share-${id}-key`]);
+        }
+        // The stack read its own last outputs (none: a first deploy).
+        expect(run.mocks.selfReads).to.deep.equal([ref("platform")]);
+        expect(run.mocks.stackReads).to.deep.equal([]);
+    });
+
+    it("keeps every secret on its key when secrets are added and removed; packing afresh would move some", async () => {
+        const first = await owner(SECRETS);
+        // A new secret that sorts first among those with its readers, and two removed.
+        const changed = [
+            { name: "svc-00a", at: 0 },
+            ...SECRETS.filter((s) => s.name !== "svc-05" && s.name !== "svc-17"),
+        ];
+        const again = await owner(changed, first);
+        const before = keyIdsOf(first);
+        const after = keyIdsOf(again);
+        for (const s of changed) if (s.name in before) expect(after[s.name], s.name).to.equal(before[s.name]);
+        // Without the previous placement the same config packs differently: the read is what keeps them.
+        const fresh = keyIdsOf(await owner(changed));
+        expect(changed.filter((s) => s.name in before && fresh[s.name] !== before[s.name])).to.not.deep.equal([]);
+    });
+});

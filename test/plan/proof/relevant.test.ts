@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { generate, parseShape } from "../../../bench/scale";
+import { parseConfig, type OwnerStackConfig } from "../../../config";
+import { ownerLayout } from "../../../policies/layout";
+import { relevantStatements } from "../../../plan/proof/relevant";
+import { principalContext } from "../../../plan/proof/simulator";
+
+/**
+ * plan/proof/relevant.ts leaves out of a resource policy the statements that cannot apply to a
+ * request. The simulator must decide exactly as over the whole document: checked here for every
+ * reader of a generated owner against its real, packed key policy, for its own secrets, others'
+ * secrets, and other actions.
+ */
+
+const set = generate(parseShape("100x20x5"));
+const raw = Object.fromEntries(
+    Object.entries(set.owner.config)
+        .filter(([k]) => k.startsWith("secretshare:"))
+        .map(([k, v]) => [k.slice("secretshare:".length), v]),
+);
+const layout = ownerLayout((parseConfig("owner", raw) as OwnerStackConfig).owner);
+const KEY = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000000";
+const secretArn = (s: string) => `arn:aws:secretsmanager:us-east-1:111111111111:secret:${s}-AbCdEf`;
+
+async function decide(principal: string, action: string, secret: string, policy: unknown): Promise<string> {
+    const { caller, context } = principalContext(principal);
+    const result = await runSimulation(
+        {
+            request: {
+                principal: caller,
+                action,
+                resource: { resource: KEY, accountId: "111111111111" },
+                contextVariables: {
+                    ...context,
+                    "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+                    "kms:EncryptionContext:SecretARN": secretArn(secret),
+                },
+            },
+            identityPolicies: [
+                {
+                    name: "reader",
+                    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] },
+                },
+            ],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: policy,
+        },
+        {},
+    );
+    return result.resultType === "error" ? `error ${result.errors.message}` : result.overallResult;
+}
+
+describe("plan/proof/relevant.ts", function () {
+    this.timeout(120_000);
+
+    it("the simulator decides as over the whole key policy, for every reader, secret and action tried", async () => {
+        const policy = layout.keys[0].policy;
+        const readers = Object.values(layout.grants).flatMap((g) => g.readers);
+        const secrets = Object.keys(layout.keyOf).slice(0, 4);
+        const principals = [...readers.map((r) => r.arn), "arn:aws:iam::111111111111:role/owner-admin"];
+        let allowed = 0;
+        for (const principal of principals) {
+            const { caller } = principalContext(principal);
+            for (const action of ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt"]) {
+                const trimmed = relevantStatements(policy, principal, caller, action);
+                for (const s of secrets) {
+                    const whole = await decide(principal, action, s, policy);
+                    expect(await decide(principal, action, s, trimmed), `${principal} ${action} ${s}`).to.equal(whole);
+                    if (whole === "Allowed") allowed++;
+                }
+            }
+        }
+        // Both outcomes occur: the comparison is not vacuous.
+        expect(allowed).to.be.above(0);
+        expect(allowed).to.be.below(principals.length * 3 * secrets.length);
+    });
+
+    it("keeps Deny statements, wildcards and other principal types; leaves out only what cannot match", () => {
+        const reader = "arn:aws:iam::222222222222:role/app";
+        const doc = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "Other",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::333333333333:root" },
+                    Action: "kms:Decrypt",
+                },
+                { Sid: "OtherAction", Effect: "Allow", Principal: { AWS: reader }, Action: "kms:Encrypt" },
+                {
+                    Sid: "Mine",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::222222222222:root" },
+                    Action: "kms:Decrypt",
+                },
+                {
+                    Sid: "Deny",
+                    Effect: "Deny",
+                    Principal: { AWS: "arn:aws:iam::333333333333:root" },
+                    Action: "kms:Decrypt",
+                },
+                { Sid: "Wild", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*" },
+                { Sid: "Service", Effect: "Allow", Principal: { Service: "x.amazonaws.com" }, Action: "kms:Decrypt" },
+                { Sid: "Not", Effect: "Allow", NotPrincipal: { AWS: reader }, Action: "kms:Decrypt" },
+            ],
+        };
+        const { caller } = principalContext(reader);
+        const kept = relevantStatements(doc, reader, caller, "kms:Decrypt") as { Statement: { Sid: string }[] };
+        expect(kept.Statement.map((s) => s.Sid)).to.deep.equal(["Mine", "Deny", "Wild", "Service", "Not"]);
+        const none = relevantStatements(
+            { Version: "2012-10-17", Statement: [doc.Statement[0]] },
+            reader,
+            caller,
+            "kms:Decrypt",
+        );
+        expect(none).to.deep.equal({ Version: "2012-10-17", Statement: [doc.Statement[0]] });
+    });
+});
