@@ -75,7 +75,7 @@ interface ProofExports {
 }
 
 /** The owner stack's exports the plan must prove, read with the contract's schema. */
-function exportsOf(stack: PlannedStack): ProofExports {
+export function exportsOf(stack: PlannedStack): ProofExports {
     const { ownerAccountId, secretArns, keyArns, grants } = stack.outputs;
     const parsed = proofExportsSchema.safeParse({ ownerAccountId, secretArns, keyArns, grants });
     if (!parsed.success) {
