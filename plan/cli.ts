@@ -8,6 +8,7 @@ import { progress } from "./progress";
 import { toSummaryText } from "./summary";
 import * as diff from "./diff/command";
 import { readPlanJson } from "./diff/facts";
+import { analyseAccess } from "./analysis/confirm";
 
 /**
  * `npm start`: the offline plan of every stack, and the access matrix that proves who can
@@ -175,7 +176,10 @@ export async function main(
         const access = await accessMatrix(planned);
         said.say(`${access.checks.length} checks done`);
         phase("simulation");
-        const report = { plan: planned, access };
+        // Who can read, exhaustively: not for a preview, whose documents hold unknown values.
+        const analysis = planned.preview ? undefined : await analyseAccess(planned, access);
+        phase("analysis");
+        const report = { plan: planned, access, analysis };
         if (args.diff && base) {
             const head = readPlanJson(JSON.stringify(toJson(report)), "the working tree's plan");
             said.say(`waiting for the plan of ${args.diff.against}`);
@@ -186,7 +190,7 @@ export async function main(
         else io.stdout(args.verbose ? toText(report) : toSummaryText(report));
         phase("report");
         if (process.env.SECRETSHARE_TIMINGS) io.stderr(`timings: ${JSON.stringify(timings)}\n`);
-        return isOk(access) ? 0 : 1;
+        return isOk(access, analysis) ? 0 : 1;
     } catch (e) {
         failure = e;
         if (isUserError(e)) {

@@ -5,6 +5,8 @@ import type { Plan, PlannedStack } from "./plan";
 import type { AccessMatrix, CheckResult } from "./proof";
 import { idOf, notProvenInPreviewLines, previewNote } from "./previewReport";
 import { keptExpectedText } from "./proof/kept";
+import type { Analysis } from "./analysis/confirm";
+import { analysisOk, whoCanReadMarkdown, whoCanReadText } from "./analysis/report";
 import { UNKNOWN } from "./runtime";
 import { SECURE_PLACEHOLDER } from "./stackFiles";
 
@@ -82,9 +84,12 @@ export { toJson } from "./reportJson";
 export interface Report {
     readonly plan: Plan;
     readonly access: AccessMatrix;
+    /** Who can read, exhaustively (plan/analysis/); absent in a preview plan. */
+    readonly analysis?: Analysis;
 }
 
-export const isOk = (access: AccessMatrix) => access.checks.every((c) => c.ok);
+export const isOk = (access: AccessMatrix, analysis?: Analysis) =>
+    access.checks.every((c) => c.ok) && analysisOk(analysis);
 
 // ---------------------------------------------------------------------------------------------
 // Documents: the policies of a stack, as registered.
@@ -204,7 +209,7 @@ export function summary(access: AccessMatrix): string {
 export const warningLines = (access: AccessMatrix) => (access.warnings ?? []).map((w) => `warning: ${w}`);
 
 export function toText(report: Report): string {
-    const { plan, access } = report;
+    const { plan, access, analysis } = report;
     const out: string[] = [];
     out.push(
         `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
@@ -236,6 +241,8 @@ export function toText(report: Report): string {
         for (const [k, v] of Object.entries(s.outputs)) out.push(`  ${k}: ${JSON.stringify(v)}`);
         for (const d of documentsOf(s)) out.push("", `${d.title}:`, indent(pretty(d.policy), "  "));
     }
+    if (analysis)
+        out.push("", rule("who can read (every principal the documents let in)"), ...whoCanReadText(analysis, table));
     out.push("", rule("access matrix (@cloud-copilot/iam-simulate)"), "");
     // A preview may prove none of them: then only the lines that say why.
     if (access.checks.length || !access.notProvenInPreview) {
@@ -281,8 +288,8 @@ const code = (s: string) => (s ? `\`${s.replace(/`/g, "'")}\`` : "");
 export const MARKDOWN_ROWS = 300;
 
 export function toMarkdown(report: Report): string {
-    const { plan, access } = report;
-    const ok = isOk(access);
+    const { plan, access, analysis } = report;
+    const ok = isOk(access, analysis);
     const out: string[] = [];
     out.push(`## secretshare ${plan.preview ? "preview plan" : "plan"}: ${ok ? "✅" : "❌"} ${summary(access)}`, "");
     out.push(
@@ -336,6 +343,7 @@ export function toMarkdown(report: Report): string {
         );
     }
     for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
+    if (analysis) out.push(...whoCanReadMarkdown(analysis, mdTable));
     for (const line of notProvenInPreviewLines(access.notProvenInPreview ?? [])) out.push("", `> ${line}`);
     for (const s of plan.stacks) {
         out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");

@@ -1,13 +1,14 @@
 import * as path from "path";
 import { isOk, originOf, redactInputs, type Report } from "./report";
+import { whoCanReadJson } from "./analysis/report";
 
 /** The `--json` document (schema in docs/plan.md). */
 export function toJson(report: Report): unknown {
-    const { plan, access } = report;
+    const { plan, access, analysis } = report;
     const failed = access.checks.filter((c) => !c.ok).length;
     const unproven = access.notProvenInPreview;
     return {
-        ok: isOk(access),
+        ok: isOk(access, analysis),
         project: plan.project,
         preview: !!plan.preview,
         summary: {
@@ -55,5 +56,6 @@ export function toJson(report: Report): unknown {
         notProven: access.notProven,
         ...(unproven && { notProvenInPreview: unproven }),
         warnings: access.warnings ?? [],
+        ...(analysis && { whoCanRead: whoCanReadJson(analysis) }),
     };
 }

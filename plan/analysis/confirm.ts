@@ -2,7 +2,6 @@ import type { AccessMatrix, CheckResult } from "../proof";
 import { simulateAll, type PoolOptions } from "../proof/pool";
 import { ANONYMOUS, isServicePrincipal, type PolicyRef, type SimulationRequest } from "../proof/simulator";
 import { decide, type Document, type Service } from "./reach";
-import type { Point } from "./solver";
 import { PRINCIPAL, type Frame } from "./statements";
 import { VAR_KEYS, whoCanRead, type ConfirmInput, type WhoCanRead } from "./whoCanRead";
 
@@ -146,7 +145,7 @@ export function crossCheck(checks: readonly CheckResult[]): { checked: number; d
             frame,
             m.service,
             account,
-            point as Point,
+            point,
         );
         if (d === "unknown") continue;
         checked++;
