@@ -223,7 +223,9 @@ export function describePrincipal(c: VarConstraint | undefined): string {
     const one = c.pos.find((p) => p.exact !== undefined)?.exact;
     if (one !== undefined && !c.neg.length) return one;
     const named = (p: Pattern) => p.label ?? p.exact ?? `principals matching ${p.source}`;
-    const pos = c.pos.filter((p) => p !== IAM_PRINCIPAL).map(named);
+    // An account is implied by a pattern on the ARN that names it: say the narrower one.
+    const narrow = c.pos.filter((p) => p !== IAM_PRINCIPAL && !p.label);
+    const pos = (narrow.length ? narrow : c.pos.filter((p) => p !== IAM_PRINCIPAL)).map(named);
     const iamOnly = c.pos.includes(IAM_PRINCIPAL) && !pos.length ? ["any IAM principal"] : [];
     const notIam = c.neg.includes(IAM_PRINCIPAL) ? ["any service or anonymous caller"] : [];
     const neg = c.neg.filter((p) => p !== IAM_PRINCIPAL).map(named);
