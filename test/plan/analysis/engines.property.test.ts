@@ -79,7 +79,7 @@ const conditionArb = fc.oneof(
 );
 
 const principalElement = fc.oneof(
-    fc.constant("*" as unknown),
+    fc.constant("*"),
     fc.constantFrom(...ACCOUNTS).map((a) => ({ AWS: `arn:aws:iam::${a}:root` })),
     fc.constantFrom(...ACCOUNTS).map((a) => ({ AWS: a })),
     principalArb.map((p) => ({ AWS: p })),
