@@ -41,14 +41,28 @@ const letter = (c: string, ignoreCase: boolean) => {
     return one(both);
 };
 
+const memo = new Map<string, Pattern | undefined>();
+/** Built once per distinct value: a document names the same values over and over. */
+function once<T extends Pattern | undefined>(key: string, build: () => T): T {
+    if (memo.has(key)) return memo.get(key) as T;
+    const p = build();
+    if (memo.size > 100_000) memo.clear();
+    memo.set(key, p);
+    return p;
+}
+
 /** Exactly `value`, every character literal. */
 export function exact(value: string): Pattern {
-    return { tokens: [...value].map((c) => one(c)), source: value, exact: value };
+    return once(`e\0${value}`, () => ({ tokens: [...value].map((c) => one(c)), source: value, exact: value }));
 }
 
 /** IAM's wildcard value (`*`, `?`), optionally without regard to case, wildcards crossing colons. */
 export function glob(value: string, ignoreCase = false, source = value): Pattern {
-    return { tokens: globTokens(value, ignoreCase, ANY), source, ...exactOf(value, ignoreCase) };
+    return once(`g\0${ignoreCase}\0${value}\0${source}`, () => ({
+        tokens: globTokens(value, ignoreCase, ANY),
+        source,
+        ...exactOf(value, ignoreCase),
+    }));
 }
 
 function exactOf(value: string, ignoreCase: boolean): { exact?: string } {
@@ -64,6 +78,10 @@ function globTokens(value: string, ignoreCase: boolean, notIn: string): Token[] 
  * matches that way (the analysis then says it cannot decide, rather than guess).
  */
 export function arnGlob(value: string): Pattern | undefined {
+    return once(`a\0${value}`, () => buildArnGlob(value));
+}
+
+function buildArnGlob(value: string): Pattern | undefined {
     const parts = value.split(":");
     if (parts.length < 6) return undefined;
     const head = parts.slice(0, 5);
@@ -76,6 +94,12 @@ export function arnGlob(value: string): Pattern | undefined {
 
 /** An account-ID value (`aws:PrincipalAccount`, `kms:CallerAccount`) as a pattern on the principal's ARN. */
 export function accountOfPrincipal(value: string, ignoreCase: boolean, wildcards: boolean, source = value): Pattern {
+    return once(`p\0${ignoreCase}\0${wildcards}\0${value}\0${source}`, () =>
+        buildAccount(value, ignoreCase, wildcards, source),
+    );
+}
+
+function buildAccount(value: string, ignoreCase: boolean, wildcards: boolean, source: string): Pattern {
     const account = wildcards ? globTokens(value, ignoreCase, NO_COLON) : [...value].map((c) => letter(c, ignoreCase));
     // arn:<partition>:<service>::<account>:<anything>; a principal's ARN has no region.
     const tokens: Token[] = [
@@ -128,15 +152,34 @@ export function step(p: Pattern, at: Positions, c: string): Positions {
 
 export const accepts = (p: Pattern, at: Positions) => at.includes(p.tokens.length);
 
+const compiled = new WeakMap<Pattern, RegExp>();
+const escape = (c: string) => c.replace(/[\\\]^-]/g, "\\$&");
+
+/** The pattern as a regular expression (the same language), compiled once: matching is native. */
+function regexOf(p: Pattern): RegExp {
+    let re = compiled.get(p);
+    if (!re) {
+        const source = p.tokens
+            .map((t) => {
+                const cls =
+                    t.chars === ""
+                        ? t.negated
+                            ? "[^]"
+                            : "[]"
+                        : `[${t.negated ? "^" : ""}${[...t.chars].map(escape).join("")}]`;
+                return t.star ? `${cls}*` : cls;
+            })
+            .join("");
+        re = new RegExp(`^${source}$`, "u");
+        compiled.set(p, re);
+    }
+    return re;
+}
+
 /** Whether `value` matches. */
 export function matches(p: Pattern, value: string): boolean {
     if (p.exact !== undefined) return p.exact === value;
-    let at = start(p);
-    for (const c of value) {
-        at = step(p, at, c);
-        if (!at.length) return false;
-    }
-    return accepts(p, at);
+    return regexOf(p).test(value);
 }
 
 /** Every character a pattern names (in a class or a complement): the rest all behave alike. */

@@ -80,11 +80,15 @@ export function principalDomains(partition: string): Pattern[] {
     ];
 }
 
+const domains = new Map<string, Record<string, readonly Pattern[]>>();
+
 export function spaceOf(frame: Frame, partition: string, preferred: Record<string, readonly string[]> = {}): Space {
+    let d = domains.get(partition);
+    if (!d) domains.set(partition, (d = { [PRINCIPAL]: principalDomains(partition) }));
     return {
         vars: [PRINCIPAL, ...[...new Set(Object.values(frame.vars))].sort()],
         preferred,
-        domains: { [PRINCIPAL]: principalDomains(partition) },
+        domains: d,
         present: [PRINCIPAL],
     };
 }

@@ -175,8 +175,23 @@ const ACCOUNT_KEYS = ["aws:principalaccount", "kms:calleraccount"];
 /** Above this many cubes for one statement, it is not proven (a product of many conditions). */
 const MAX_PARTS = 5000;
 
-/** The statement as cubes over the frame's variables, or why it cannot be decided. */
+const translated = new WeakMap<object, Map<string, Translated>>();
+
+/**
+ * The statement as cubes over the frame's variables, or why it cannot be decided. Pure, so kept
+ * per statement and frame: a key policy is read once per secret it encrypts, a document once per check.
+ */
 export function translate(s: LiveStatement, frame: Frame): Translated {
+    if (!s || typeof s !== "object") return { applies: false, parts: [] };
+    const key = `${frame.action}\0${frame.resource}\0${JSON.stringify(frame.fixed)}\0${JSON.stringify(frame.vars)}`;
+    let byFrame = translated.get(s);
+    if (!byFrame) translated.set(s, (byFrame = new Map<string, Translated>()));
+    let t = byFrame.get(key);
+    if (!t) byFrame.set(key, (t = translateOnce(s, frame)));
+    return t;
+}
+
+function translateOnce(s: LiveStatement, frame: Frame): Translated {
     if (!s || typeof s !== "object" || !covers(s, frame)) return { applies: false, parts: [] };
     const who = principals(s);
     if (typeof who === "string") return { applies: true, parts: [], notProven: who };
