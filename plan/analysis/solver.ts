@@ -170,15 +170,7 @@ function search(cube: Cube, others: readonly Cube[], space: Space, i: number, po
     const v = space.vars[i];
     const mine = cube[v];
     const next = (value: string | undefined, left: readonly Cube[]) =>
-        search(cube, left, space, i + 1, { ...point, [v]: value });
-    if (!space.present?.includes(v) && allowsAbsent(mine)) {
-        const found = next(
-            undefined,
-            others.filter((o) => allowsAbsent(o[v])),
-        );
-        if (found) return found;
-    }
-    if (!allowsPresent(mine)) return undefined;
+        search(cube, left, space, i + 1, value === undefined ? point : { ...point, [v]: value });
     const tried = new Set<string>();
     const attempt = (value: string) => {
         if (tried.has(value) || !meets(mine, value)) return undefined;
@@ -188,13 +180,22 @@ function search(cube: Cube, others: readonly Cube[], space: Space, i: number, po
             others.filter((o) => meets(o[v], value)),
         );
     };
-    // A cube that names one value: only that value.
+    // A cube that names one value: only that value (or absent, where it may be).
     const single = mine?.pos.find((p) => p.exact !== undefined)?.exact;
     if (single !== undefined) return attempt(single);
+    // A preferred value first (AWSCURRENT reads better than no stage), then absent, then the shortest.
     for (const value of space.preferred?.[v] ?? []) {
-        const found = attempt(value);
+        const found = allowsPresent(mine) ? attempt(value) : undefined;
         if (found) return found;
     }
+    if (!space.present?.includes(v) && allowsAbsent(mine)) {
+        const found = next(
+            undefined,
+            others.filter((o) => allowsAbsent(o[v])),
+        );
+        if (found) return found;
+    }
+    if (!allowsPresent(mine)) return undefined;
     const constraining = others.filter((o) => o[v] && (o[v].pos.length || o[v].neg.length));
     const classify = constraining.flatMap((o) => [...(o[v]?.pos ?? []), ...(o[v]?.neg ?? [])]);
     const domains = space.domains?.[v] ?? [undefined];

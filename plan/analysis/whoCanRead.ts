@@ -265,7 +265,7 @@ function roleReach(name: string, roleArn: string, trust: PolicyRef, reader: Read
         service: "sts",
         account,
         partition: parseArn(roleArn)?.partition ?? "aws",
-        preferred: { sourceAccount: [account] },
+        preferred: {},
         intents,
         readers: assumedBy,
         subject: name,

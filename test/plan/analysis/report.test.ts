@@ -64,7 +64,7 @@ describe("who can read in the plan's report", function () {
                         "any principal of 111111111111",
                         "owner",
                         "any stage",
-                        { principal: "arn:aws:iam::111111111111:role/X" },
+                        { principal: "arn:aws:iam::111111111111:role/X", stage: "AWSCURRENT" },
                     ],
                     [
                         "arn:aws:iam::222222222222:user/Stuart",

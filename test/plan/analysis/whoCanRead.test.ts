@@ -63,10 +63,14 @@ describe("who can read: the analysis of every principal the documents let in", f
         expect(kept.map((e) => [e.who, e.via.sid, e.values, e.ownPolicies])).to.deep.equal([
             ["any principal of 444444444444", "PartnerRead", "any stage", true],
         ]);
+        // A concrete principal it lets in, as the simulator confirms it.
+        expect(kept.map((e) => e.instance)).to.deep.equal([
+            { principal: "arn:aws:iam::444444444444:role/X", stage: "AWSCURRENT" },
+        ]);
         // The same statement, but one of ours (a SecretShare Sid): the account is a counterexample.
         const ours = whoCanRead(handBuilt({ keptSecret: [{ ...foreign, Sid: "SecretShareStray" }] }));
         expect(texts(ours)).to.deep.equal([
-            "`arn:aws:iam::444444444444:role/X` can read `db` because of statement `SecretShareStray` of the " +
+            "`arn:aws:iam::444444444444:role/X` can read `db` (secretsmanager:VersionStage = AWSCURRENT) because of statement `SecretShareStray` of the " +
                 "aws:secretsmanager/secretPolicy:SecretPolicy share-db-policy (if its own IAM policies allow)",
         ]);
     });
