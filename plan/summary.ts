@@ -1,5 +1,6 @@
 import { keyLines } from "./keyLines";
 import type { CheckResult } from "./proof";
+import { analysisFailures, summaryLine } from "./analysis/report";
 import { notProvenInPreviewLines, previewNote } from "./previewReport";
 import {
     accessRow,
@@ -41,7 +42,7 @@ function readersBySecret(checks: readonly CheckResult[]): Map<string, string[]> 
 }
 
 export function toSummaryText(report: Report): string {
-    const { plan, access } = report;
+    const { plan, access, analysis } = report;
     const out: string[] = [];
     out.push(
         `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
@@ -84,6 +85,16 @@ export function toSummaryText(report: Report): string {
             table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], failing.map(accessRow)),
             "",
             ...failures(access),
+        );
+    }
+    // The exhaustive analysis (plan/analysis/): its failures and summary line; its tables with --verbose.
+    if (analysis) {
+        const failed = analysisFailures(analysis);
+        out.push(
+            "",
+            ...failed.map((f) => `failed (who can read): ${f}`),
+            ...(failed.length ? [""] : []),
+            summaryLine(analysis),
         );
     }
     out.push("", summary(access));

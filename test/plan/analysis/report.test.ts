@@ -106,7 +106,7 @@ describe("who can read in the plan's report", function () {
     });
 
     it("a secret policy that lets user/Stu* read: exit 1, the counterexample in text, Markdown and JSON", async () => {
-        const out = await plan([], ROOT, { mutate: widen });
+        const out = await plan(["--verbose"], ROOT, { mutate: widen });
         expect(out.code).to.equal(1);
         const failed = out.stdout.split("\n").filter((l) => l.startsWith("failed (who can read): "));
         expect(failed).to.deep.equal([
@@ -117,6 +117,10 @@ describe("who can read in the plan's report", function () {
         expect(out.stdout).to.match(
             /^GetSecretValue +principals matching arn:aws:iam::222222222222:user\/Stu\* .* UNINTENDED +SecretShareReadCurrent/m,
         );
+        // The default text, a summary, names it too.
+        const brief = await plan([], ROOT, { mutate: widen });
+        expect(brief.code).to.equal(1);
+        expect(brief.stdout.split("\n").filter((l) => l.startsWith("failed (who can read): "))).to.deep.equal(failed);
         const md = (await plan(["--markdown"], ROOT, { mutate: widen })).stdout;
         expect(md)
             .to.include("### Who can read")
