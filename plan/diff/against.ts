@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "child_process";
+import { execFileSync, spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -58,26 +58,10 @@ async function planAtCommit(top: string, commit: string, sub: string, argv: read
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-base-"));
     const tree = path.join(tmp, "tree");
     let added = false;
-    try {
-        git(top, ["worktree", "add", "--detach", "--quiet", tree, commit]);
-        added = true;
-        const modules = path.join(tree, "node_modules");
-        if (!fs.existsSync(modules)) fs.symlinkSync(INSTALLED, modules, "dir");
-        const cli = path.join(tree, "plan", "cli.ts");
-        if (!fs.existsSync(cli)) throw new PlanError(`${commit.slice(0, 12)} has no plan/cli.ts: it cannot be planned`);
-        const project = path.join(tree, sub);
-        const { code, stdout, stderr } = await run(
-            process.execPath,
-            [path.join(INSTALLED, "ts-node", "dist", "bin.js"), "--swc", cli, "--json", "--dir", project, ...argv],
-            tree,
-        );
-        // Exit 1 is a plan whose checks fail: still a plan to compare with (if it printed one).
-        if ((code !== 0 && code !== 1) || !stdout.trimStart().startsWith("{")) {
-            const why = stderr.trim().split("\n").slice(-5).join("\n");
-            throw new PlanError(`the plan at ${commit.slice(0, 12)} failed (exit ${code}):\n${why}`);
-        }
-        return stdout;
-    } finally {
+    let done = false;
+    const cleanUp = () => {
+        if (done) return;
+        done = true;
         if (added) {
             try {
                 git(top, ["worktree", "remove", "--force", tree]);
@@ -93,6 +77,42 @@ async function planAtCommit(top: string, commit: string, sub: string, argv: read
                 // Nothing left to forget.
             }
         }
+    };
+    // Ctrl-C, or CI cancelling the run (SIGINT, then SIGTERM), would end this process without
+    // its `finally`, leaving the worktree registered in the user's repository: stop the child,
+    // clean up, then end as the signal would have.
+    let child: ChildProcess | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+        child?.kill("SIGKILL");
+        cleanUp();
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+        git(top, ["worktree", "add", "--detach", "--quiet", tree, commit]);
+        added = true;
+        const modules = path.join(tree, "node_modules");
+        if (!fs.existsSync(modules)) fs.symlinkSync(INSTALLED, modules, "dir");
+        const cli = path.join(tree, "plan", "cli.ts");
+        if (!fs.existsSync(cli)) throw new PlanError(`${commit.slice(0, 12)} has no plan/cli.ts: it cannot be planned`);
+        const project = path.join(tree, sub);
+        const { code, stdout, stderr } = await run(
+            process.execPath,
+            [path.join(INSTALLED, "ts-node", "dist", "bin.js"), "--swc", cli, "--json", "--dir", project, ...argv],
+            tree,
+            (c) => (child = c),
+        );
+        // Exit 1 is a plan whose checks fail: still a plan to compare with (if it printed one).
+        if ((code !== 0 && code !== 1) || !stdout.trimStart().startsWith("{")) {
+            const why = stderr.trim().split("\n").slice(-5).join("\n");
+            throw new PlanError(`the plan at ${commit.slice(0, 12)} failed (exit ${code}):\n${why}`);
+        }
+        return stdout;
+    } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        cleanUp();
     }
 }
 
@@ -100,9 +120,11 @@ function run(
     cmd: string,
     args: readonly string[],
     cwd: string,
+    started: (child: ChildProcess) => void,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+        started(child);
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         child.stdout.on("data", (b: Buffer) => out.push(b));

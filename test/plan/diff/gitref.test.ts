@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -29,8 +29,12 @@ function writeStacks(dir: string, stacks: Stacks): void {
     }
 }
 
-/** A repository with this project's tracked files: commit 1 `base`, commit 2 `head`. */
-function repository(base: Stacks, head: Stacks): string {
+/**
+ * A repository with this project's tracked files: commit 1 `base`, commit 2 `head`. With
+ * `baseCli`, commit 1's plan/cli.ts is that script instead: a base whose plan fails or hangs, at
+ * the cost of a bare Node process rather than a whole plan.
+ */
+function repository(base: Stacks, head: Stacks, baseCli?: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-diff-repo-"));
     // The working tree's files, tracked or new (not ignored): the program as this test runs it.
     for (const file of git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split("\n")) {
@@ -40,11 +44,22 @@ function repository(base: Stacks, head: Stacks): string {
     }
     git(dir, "init", "--quiet");
     writeStacks(dir, base);
+    const cli = path.join(dir, "plan", "cli.ts");
+    const realCli = fs.readFileSync(cli, "utf8");
+    if (baseCli !== undefined) fs.writeFileSync(cli, baseCli);
     git(dir, "add", "-A");
     git(dir, "commit", "--quiet", "-m", "base");
+    fs.writeFileSync(cli, realCli);
     writeStacks(dir, head);
     git(dir, "commit", "--quiet", "-am", "head");
     return dir;
+}
+
+/** A minimal plan saved as JSON, for `--head`: the head is not planned, only the base. */
+function headFile(): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-diff-head-")), "head.json");
+    fs.writeFileSync(file, JSON.stringify({ ok: true, project: "secretshare", stacks: [], access: [] }));
+    return file;
 }
 
 const worktrees = (dir: string) => git(dir, "worktree", "list").split("\n").length;
@@ -54,12 +69,20 @@ describe("access diff against a git ref", function () {
 
     it("HEAD~1 gives the same diff as HEAD~1's plan saved as JSON, and leaves no worktree", async () => {
         const dir = repository(committedStacks(), withBob());
-        const byRef = await plan(["--against", "HEAD~1", "--json"], dir);
+        // A temporary directory of this test's own: others running the suite on the machine share /tmp.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-diff-tmp-"));
+        const ownTmp = process.env.TMPDIR;
+        process.env.TMPDIR = tmp;
+        let byRef: Awaited<ReturnType<typeof plan>>;
+        try {
+            byRef = await plan(["--against", "HEAD~1", "--json"], dir);
+        } finally {
+            if (ownTmp === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = ownTmp;
+        }
         expect(byRef.code, byRef.stderr).to.equal(0);
         expect(worktrees(dir)).to.equal(1);
-        expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("secretshare-base-"))).to.satisfy(
-            (left: string[]) => left.every((f) => !fs.existsSync(path.join(os.tmpdir(), f, "tree"))),
-        );
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("secretshare-base-"))).to.deep.equal([]);
 
         git(dir, "stash", "--quiet", "--include-untracked");
         git(dir, "checkout", "--quiet", "HEAD~1");
@@ -78,15 +101,48 @@ describe("access diff against a git ref", function () {
     });
 
     it("a ref whose plan fails: exit 2 with the ref's error, and its worktree is removed", async () => {
-        const broken = committedStacks();
-        broken.primary["secretshare:owner"] = { accountId: "12345", region: "us-east-1" };
-        const dir = repository(broken, committedStacks());
-        const out = await plan(["--against", "HEAD~1"], dir);
+        // The ref's own plan/cli.ts fails as a plan with a bad config does (test/plan/cli.test.ts has that error).
+        const failing =
+            'process.stderr.write("error: invalid secretshare configuration: owner.accountId = \\"12345\\"\\n");\nprocess.exit(2);\n';
+        const dir = repository(committedStacks(), committedStacks(), failing);
+        const out = await plan(["--against", "HEAD~1", "--head", headFile()], dir);
         expect(out.code).to.equal(2);
         expect(out.stderr).to.match(
             /error: the plan at [0-9a-f]{12} failed \(exit 2\):\nerror: invalid secretshare configuration[\s\S]*owner\.accountId = "12345"/,
         );
         expect(worktrees(dir)).to.equal(1);
+    });
+
+    it("Ctrl-C (SIGINT) while the ref is planned: the worktree and its directory are removed, exit 130", async () => {
+        const dir = repository(committedStacks(), committedStacks(), "setTimeout(() => undefined, 120_000);\n");
+        const child = spawn(
+            process.execPath,
+            [
+                path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"),
+                "--swc",
+                path.join(ROOT, "plan", "cli.ts"),
+            ].concat(["--against", "HEAD~1", "--head", headFile(), "--dir", dir]),
+            { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
+        );
+        const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+        const tree = () =>
+            git(dir, "worktree", "list", "--porcelain")
+                .split("\n")
+                .filter((l) => l.startsWith("worktree "))
+                .map((l) => l.slice("worktree ".length))
+                .find((p) => p !== fs.realpathSync(dir) && p !== dir);
+        let base: string | undefined;
+        for (let i = 0; i < 600 && !base; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            base = tree();
+        }
+        expect(base, "the base's worktree was never added").to.be.a("string");
+        // The child is started right after the worktree is added; let it start.
+        await new Promise((r) => setTimeout(r, 500));
+        child.kill("SIGINT");
+        expect(await exited).to.equal(130);
+        expect(worktrees(dir)).to.equal(1);
+        expect(fs.existsSync(path.dirname(base as string))).to.equal(false);
     });
 
     it("neither a file nor a ref: exit 2 naming both forms", async () => {
