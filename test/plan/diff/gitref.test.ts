@@ -54,11 +54,22 @@ describe("access diff against a git ref", function () {
 
     it("HEAD~1 gives the same diff as HEAD~1's plan saved as JSON, and leaves no worktree", async () => {
         const dir = repository(committedStacks(), withBob());
-        const byRef = await plan(["--against", "HEAD~1", "--json"], dir);
+        // A temporary directory of this run's own (os.tmpdir() reads TMPDIR): other test files,
+        // in the other mocha worker, check out git refs into the shared one at the same time.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-gitref-"));
+        const tmpdir = process.env.TMPDIR;
+        process.env.TMPDIR = tmp;
+        let byRef: Awaited<ReturnType<typeof plan>>;
+        try {
+            byRef = await plan(["--against", "HEAD~1", "--json"], dir);
+        } finally {
+            if (tmpdir === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = tmpdir;
+        }
         expect(byRef.code, byRef.stderr).to.equal(0);
         expect(worktrees(dir)).to.equal(1);
-        expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("secretshare-base-"))).to.satisfy(
-            (left: string[]) => left.every((f) => !fs.existsSync(path.join(os.tmpdir(), f, "tree"))),
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("secretshare-base-"))).to.satisfy((left: string[]) =>
+            left.every((f) => !fs.existsSync(path.join(tmp, f, "tree"))),
         );
 
         git(dir, "stash", "--quiet", "--include-untracked");
