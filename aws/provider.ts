@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import type { Account } from "../config/types";
 
@@ -8,11 +8,11 @@ import type { Account } from "../config/types";
  * every stack file, no resource can fall back to the ambient credentials.
  * https://www.pulumi.com/registry/packages/aws/api-docs/provider/#allowedaccountids_nodejs
  */
-export function accountProvider(name: string, account: Account, opts?: pulumi.CustomResourceOptions): aws.Provider {
-    return new aws.Provider(
+export function accountProvider(name: string, account: Account, opts?: pulumi.CustomResourceOptions): Provider {
+    return new Provider(
         name,
         {
-            region: account.region as aws.Region,
+            region: account.region,
             allowedAccountIds: [account.accountId],
             ...(account.profile !== undefined && { profile: account.profile }),
             ...(account.assumeRole !== undefined && {

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { accountOfArn, placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
 import { identityPolicy, roleTrustPolicy } from "../policies/documents";
@@ -70,8 +70,8 @@ export interface ConsumerReader {
     readonly arn: pulumi.Output<string>;
     readonly name: string;
     readonly kind: "user" | "role";
-    readonly user?: aws.iam.User;
-    readonly role?: aws.iam.Role;
+    readonly user?: iam.User;
+    readonly role?: iam.Role;
 }
 
 /**
@@ -125,8 +125,8 @@ export class SecretConsumer extends pulumi.ComponentResource {
 
             let identity: pulumi.Input<string>;
             let arn: pulumi.Output<string>;
-            let user: aws.iam.User | undefined;
-            let role: aws.iam.Role | undefined;
+            let user: iam.User | undefined;
+            let role: iam.Role | undefined;
             if (r.existing) {
                 // The owner granted the ARN built from the name and configured path; if the real
                 // identity has another path (or does not exist), the grant would never match.
@@ -134,8 +134,8 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 const opts = { parent: this };
                 const found =
                     r.kind === "user"
-                        ? aws.iam.getUserOutput({ userName: r.name }, opts).arn
-                        : aws.iam.getRoleOutput({ name: r.name }, opts).arn;
+                        ? iam.getUserOutput({ userName: r.name }, opts).arn
+                        : iam.getRoleOutput({ name: r.name }, opts).arn;
                 arn = found.apply((actual) => {
                     // IAM finds a name without regard to case, but ArnEquals compares with case:
                     // a grant to user/stuart never matches user/Stuart.
@@ -157,11 +157,11 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 });
                 identity = arn.apply(() => r.name);
             } else if (r.kind === "user") {
-                user = new aws.iam.User(prefix, { name: r.name, path: r.path, tags }, keepIdentity(r));
+                user = new iam.User(prefix, { name: r.name, path: r.path, tags }, keepIdentity(r));
                 identity = user.name;
                 arn = user.arn;
             } else {
-                role = new aws.iam.Role(
+                role = new iam.Role(
                     prefix,
                     {
                         name: r.name,
@@ -187,13 +187,13 @@ export class SecretConsumer extends pulumi.ComponentResource {
             const replace: pulumi.CustomResourceOptions = { parent: this, deleteBeforeReplace: true };
             if (packing.mode === "inline") {
                 if (r.kind === "user") {
-                    new aws.iam.UserPolicy(
+                    new iam.UserPolicy(
                         `${prefix}-read`,
                         { user: identity, name: names[0], policy: documents[0] },
                         replace,
                     );
                 } else {
-                    new aws.iam.RolePolicy(
+                    new iam.RolePolicy(
                         `${prefix}-read`,
                         { role: identity, name: names[0], policy: documents[0] },
                         replace,
@@ -201,7 +201,7 @@ export class SecretConsumer extends pulumi.ComponentResource {
                 }
             } else {
                 documents.forEach((doc, i) => {
-                    const policy = new aws.iam.Policy(
+                    const policy = new iam.Policy(
                         `${prefix}-read-${i + 1}`,
                         {
                             name: names[i],
@@ -211,13 +211,13 @@ export class SecretConsumer extends pulumi.ComponentResource {
                         replace,
                     );
                     if (r.kind === "user") {
-                        new aws.iam.UserPolicyAttachment(
+                        new iam.UserPolicyAttachment(
                             `${prefix}-read-${i + 1}`,
                             { user: identity, policyArn: policy.arn },
                             replace,
                         );
                     } else {
-                        new aws.iam.RolePolicyAttachment(
+                        new iam.RolePolicyAttachment(
                             `${prefix}-read-${i + 1}`,
                             { role: identity, policyArn: policy.arn },
                             replace,

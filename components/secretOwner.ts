@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as kms from "@pulumi/aws/kms";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OwnerConfig } from "../config/types";
@@ -81,11 +82,11 @@ export class SecretOwner extends pulumi.ComponentResource {
     /** Alias of each key, by key id ("shared", or the secret name with one key per secret). */
     public readonly keyAliases: Record<string, string>;
     /** Keys in the stack (created or adopted), by key id; a policy-only key has none. */
-    public readonly keys: Record<string, aws.kms.Key>;
+    public readonly keys: Record<string, kms.Key>;
     /** Secrets in the stack (created or adopted), by name; a policy-only secret has none. */
-    public readonly secrets: Record<string, aws.secretsmanager.Secret>;
+    public readonly secrets: Record<string, secretsmanager.Secret>;
     /** The first value of each created secret, by name (rotation waits for it). */
-    public readonly values: Record<string, aws.secretsmanager.SecretVersion>;
+    public readonly values: Record<string, secretsmanager.SecretVersion>;
     /** ARN of every key, created or existing, by key id. */
     public readonly keyArnOf: Record<string, pulumi.Output<string>>;
     /** ARN of every secret, created or existing, by name. */
@@ -116,7 +117,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                 if (found.alias) this.keyAliases[k.id] = found.alias;
                 continue;
             }
-            const key = new aws.kms.Key(
+            const key = new kms.Key(
                 `${prefix}-key`,
                 {
                     description: `${DESCRIPTION}${k.secrets.join(", ")}`.slice(0, 8192),
@@ -126,11 +127,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                 },
                 keep,
             );
-            new aws.kms.Alias(
-                `${prefix}-alias`,
-                { name: `alias/${k.alias}`, targetKeyId: key.keyId },
-                { parent: this },
-            );
+            new kms.Alias(`${prefix}-alias`, { name: `alias/${k.alias}`, targetKeyId: key.keyId }, { parent: this });
             this.keys[k.id] = key;
             this.keyAliases[k.id] = `alias/${k.alias}`;
             this.keyArnOf[k.id] = key.arn;
@@ -148,7 +145,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                 if (found.origin === "adopted") {
                     // Imported and retained (ADOPTED): never deleted. Its value is never written
                     // (no SecretVersion).
-                    const adopted = new aws.secretsmanager.Secret(
+                    const adopted = new secretsmanager.Secret(
                         prefix,
                         {
                             name: spec.name,
@@ -161,7 +158,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                 }
                 // DeleteResourcePolicy would drop the foreign statements too: never delete it
                 // (retained, like an adopted resource, and so not protected either).
-                new aws.secretsmanager.SecretPolicy(
+                new secretsmanager.SecretPolicy(
                     `${prefix}-policy`,
                     { secretArn, policy: JSON.stringify(found.policy), blockPublicPolicy: true },
                     { ...ADOPTED, parent: this },
@@ -169,7 +166,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                 this.secretArnOf[spec.name] = pulumi.output(secretArn);
                 continue;
             }
-            const secret = new aws.secretsmanager.Secret(
+            const secret = new secretsmanager.Secret(
                 prefix,
                 {
                     name: spec.name,
@@ -189,7 +186,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                       { length: spec.passwordLength, keepers: { rotation: spec.regenerate } },
                       { parent: this },
                   ).result;
-            this.values[spec.name] = new aws.secretsmanager.SecretVersion(
+            this.values[spec.name] = new secretsmanager.SecretVersion(
                 `${prefix}-value`,
                 {
                     secretId: secret.id,
@@ -198,7 +195,7 @@ export class SecretOwner extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            new aws.secretsmanager.SecretPolicy(
+            new secretsmanager.SecretPolicy(
                 `${prefix}-policy`,
                 {
                     secretArn: secret.arn,
@@ -223,7 +220,7 @@ export class SecretOwner extends pulumi.ComponentResource {
 
     /**
      * An existing key: only its key policy (foreign statements kept) is written, with an
-     * `aws.kms.KeyPolicy`, which is retained on delete because deleting it would put back AWS's
+     * `kms.KeyPolicy`, which is retained on delete because deleting it would put back AWS's
      * default key policy and drop every statement somebody else wrote.
      * https://www.pulumi.com/registry/packages/aws/api-docs/kms/keypolicy/
      * Adopted: the key is also imported into the stack, and retained (ADOPTED).
@@ -231,7 +228,7 @@ export class SecretOwner extends pulumi.ComponentResource {
     private existingKey(prefix: string, found: ResolvedKey): pulumi.Output<string> {
         let keyId: pulumi.Input<string> = found.keyId;
         if (found.origin === "adopted") {
-            const adopted = new aws.kms.Key(
+            const adopted = new kms.Key(
                 `${prefix}-key`,
                 { description: found.description },
                 { ...ADOPTED, parent: this, import: found.keyId, ignoreChanges: ADOPTED_KEY_IGNORED },
@@ -239,7 +236,7 @@ export class SecretOwner extends pulumi.ComponentResource {
             this.keys[found.id] = adopted;
             keyId = adopted.keyId;
         }
-        new aws.kms.KeyPolicy(
+        new kms.KeyPolicy(
             `${prefix}-key-policy`,
             { keyId, policy: JSON.stringify(found.policy) },
             { ...ADOPTED, parent: this },

@@ -1,5 +1,8 @@
 import * as path from "path";
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import type { OwnerStackConfig, RotationSpec } from "../config/types";
 import { currentStackRef } from "../contract/ownerReference";
@@ -68,12 +71,12 @@ export class SecretRotation extends pulumi.ComponentResource {
                 .all([args.secretArn, args.keyArn])
                 .apply(([secretArn, keyArn]) => rotationRolePolicy({ region, secretArn, keyArn }));
         } else {
-            const logGroup = new aws.cloudwatch.LogGroup(
+            const logGroup = new cloudwatch.LogGroup(
                 `${name}-logs`,
                 { name: names.logGroup, retentionInDays: ROTATION_LOG_RETENTION_DAYS },
                 { parent: this },
             );
-            const role = new aws.iam.Role(
+            const role = new iam.Role(
                 `${name}-role`,
                 {
                     name: names.role,
@@ -82,7 +85,7 @@ export class SecretRotation extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            const rolePolicy = new aws.iam.RolePolicy(
+            const rolePolicy = new iam.RolePolicy(
                 `${name}-role-policy`,
                 {
                     role: role.name,
@@ -100,7 +103,7 @@ export class SecretRotation extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            const fn = new aws.lambda.Function(
+            const fn = new lambda.Function(
                 `${name}-function`,
                 {
                     name: names.function,
@@ -125,7 +128,7 @@ export class SecretRotation extends pulumi.ComponentResource {
         }
         // Only Secrets Manager, only for this secret of this account, may invoke the function.
         // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html
-        const permission = new aws.lambda.Permission(
+        const permission = new lambda.Permission(
             `${name}-invoke`,
             {
                 action: "lambda:InvokeFunction",
@@ -138,7 +141,7 @@ export class SecretRotation extends pulumi.ComponentResource {
         );
         // Not at once on create: the secret's first value is fresh, and IAM may not yet have
         // spread the new role's policy. Rotation starts on the schedule (or with RotateSecret).
-        new aws.secretsmanager.SecretRotation(
+        new secretsmanager.SecretRotation(
             `${name}-schedule`,
             {
                 secretId: args.secretArn,

@@ -1,4 +1,6 @@
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as kms from "@pulumi/aws/kms";
+import * as sns from "@pulumi/aws/sns";
 import * as pulumi from "@pulumi/pulumi";
 import type { Account, OwnerStackConfig, WatchSettings, WatchSubscriber } from "../config/types";
 import { placeholderKeyArn, placeholderSecretArn } from "../aws/arn";
@@ -69,7 +71,7 @@ export class SecretWatch extends pulumi.ComponentResource {
     constructor(name: string, args: SecretWatchArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secretshare:index:SecretWatch", name, {}, opts);
 
-        const key = new aws.kms.Key(
+        const key = new kms.Key(
             `${name}-key`,
             {
                 description: "secretshare: encrypts the watch's alert topic",
@@ -79,7 +81,7 @@ export class SecretWatch extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const topic = new aws.sns.Topic(
+        const topic = new sns.Topic(
             watchTopicLogicalName(name),
             { displayName: "secretshare watch", kmsMasterKeyId: key.arn },
             { parent: this },
@@ -90,7 +92,7 @@ export class SecretWatch extends pulumi.ComponentResource {
             const rule = pulumi.output(input) as pulumi.Output<WatchRule>;
             // Pulumi appends "-" and 7 hex characters: ruleLogicalName leaves room for them.
             const logical = ruleLogicalName(args.rulePrefix, id);
-            const eventRule = new aws.cloudwatch.EventRule(
+            const eventRule = new cloudwatch.EventRule(
                 logical,
                 {
                     description: rule.apply((r) => r.description.slice(0, 512)),
@@ -99,7 +101,7 @@ export class SecretWatch extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            new aws.cloudwatch.EventTarget(
+            new cloudwatch.EventTarget(
                 logical,
                 {
                     rule: eventRule.name,
@@ -118,7 +120,7 @@ export class SecretWatch extends pulumi.ComponentResource {
         }
 
         // Names the rules by their name prefix, not one by one: constant size (watch/topic.ts).
-        new aws.sns.TopicPolicy(
+        new sns.TopicPolicy(
             `${name}-topic-policy`,
             {
                 arn: topic.arn,
@@ -138,7 +140,7 @@ export class SecretWatch extends pulumi.ComponentResource {
         );
 
         for (const s of args.subscribers) {
-            new aws.sns.TopicSubscription(
+            new sns.TopicSubscription(
                 `${name}-${subscriberId(pulumi.getStack(), s)}`,
                 {
                     topic: topic.arn,

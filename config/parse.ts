@@ -98,7 +98,10 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         }
     }
 
-    const parse = <T>(key: string, schema: z.ZodType<T>, optional = false): T | undefined => {
+    // Generic over the schema, not its output: inferring T of z.ZodType<T> from a concrete schema
+    // makes the type checker compare the two structurally, which costs seconds on every check.
+    // https://zod.dev/library-authors
+    const parse = <S extends z.ZodType>(key: string, schema: S, optional = false): z.output<S> | undefined => {
         const value = values[key];
         if (value === undefined && optional) return schema.safeParse({}).data;
         const result = schema.safeParse(value);

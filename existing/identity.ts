@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
 import type * as pulumi from "@pulumi/pulumi";
 import { ExistingResourceError } from "../common/errors";
 import { LIMITS, MAX_ATTACHED_POLICIES, sizeOf } from "../aws/limits";
@@ -144,14 +144,13 @@ export async function readHoldings(
     const stackId = writerStackId(writerStack);
     const listed =
         kind === "user"
-            ? aws.iam.UserPoliciesExclusive.get(`${prefix}-inline-policies`, name, { userName: name }, opts).policyNames
-            : aws.iam.RolePoliciesExclusive.get(`${prefix}-inline-policies`, name, { roleName: name }, opts)
-                  .policyNames;
+            ? iam.UserPoliciesExclusive.get(`${prefix}-inline-policies`, name, { userName: name }, opts).policyNames
+            : iam.RolePoliciesExclusive.get(`${prefix}-inline-policies`, name, { roleName: name }, opts).policyNames;
     const attachedOut =
         kind === "user"
-            ? aws.iam.UserPolicyAttachmentsExclusive.get(`${prefix}-attached-policies`, name, { userName: name }, opts)
+            ? iam.UserPolicyAttachmentsExclusive.get(`${prefix}-attached-policies`, name, { userName: name }, opts)
                   .policyArns
-            : aws.iam.RolePolicyAttachmentsExclusive.get(`${prefix}-attached-policies`, name, { roleName: name }, opts)
+            : iam.RolePolicyAttachmentsExclusive.get(`${prefix}-attached-policies`, name, { roleName: name }, opts)
                   .policyArns;
     const [names, attached] = await Promise.all([
         settle(listed, `the inline policies of ${kind} ${name}`, timeoutMs),
@@ -165,8 +164,8 @@ export async function readHoldings(
             .map(async (p) => {
                 const doc =
                     kind === "user"
-                        ? aws.iam.UserPolicy.get(`${prefix}-inline-${p}`, `${name}:${p}`, undefined, opts).policy
-                        : aws.iam.RolePolicy.get(`${prefix}-inline-${p}`, `${name}:${p}`, undefined, opts).policy;
+                        ? iam.UserPolicy.get(`${prefix}-inline-${p}`, `${name}:${p}`, undefined, opts).policy
+                        : iam.RolePolicy.get(`${prefix}-inline-${p}`, `${name}:${p}`, undefined, opts).policy;
                 const text = await settle(doc, `the inline policy ${p} of ${kind} ${name}`, timeoutMs);
                 return { name: p, size: storedPolicySize(text ?? "", kind) };
             }),
@@ -199,9 +198,7 @@ export async function checkExistingIdentities(
                         // would fail as a resource of the stack, with the engine's own error.
                         const opts: pulumi.InvokeOptions = { provider: a.provider };
                         await bounded<unknown>(
-                            kind === "user"
-                                ? aws.iam.getUser({ userName: name }, opts)
-                                : aws.iam.getRole({ name }, opts),
+                            kind === "user" ? iam.getUser({ userName: name }, opts) : iam.getRole({ name }, opts),
                             `${kind} ${name}`,
                             timeoutMs,
                         );

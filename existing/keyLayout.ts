@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as kms from "@pulumi/aws/kms";
 import type * as pulumi from "@pulumi/pulumi";
 import type { OwnerConfig } from "../config/types";
 import { invokeReason } from "./invokeError";
@@ -50,15 +50,14 @@ export async function keyLayoutProblem(
     const key = `secretshare:key.perSecret = ${owner.key.perSecret}`;
     let target: string;
     try {
-        target = (await bounded(aws.kms.getAlias({ name: other }, opts), `the KMS alias ${other}`, timeoutMs))
-            .targetKeyArn;
+        target = (await bounded(kms.getAlias({ name: other }, opts), `the KMS alias ${other}`, timeoutMs)).targetKeyArn;
     } catch (e) {
         if (notFound(e)) return undefined;
         return `${key}: cannot tell whether this stack used ${owner.key.perSecret ? "one shared key" : "one key per secret"} until now (${reason(e)}); this stack's credentials need kms:ListAliases and kms:DescribeKey, in preview too.`;
     }
-    let found: aws.kms.GetKeyResult;
+    let found: kms.GetKeyResult;
     try {
-        found = await bounded(aws.kms.getKey({ keyId: target }, opts), `the key of ${other}`, timeoutMs);
+        found = await bounded(kms.getKey({ keyId: target }, opts), `the key of ${other}`, timeoutMs);
     } catch (e) {
         if (notFound(e)) return undefined;
         return `${key}: cannot read the key of ${other} (${reason(e)}); this stack's credentials need kms:DescribeKey, in preview too.`;

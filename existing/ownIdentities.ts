@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
 import type * as pulumi from "@pulumi/pulumi";
 import { ExistingResourceError } from "../common/errors";
 import { exactNames, invokeReason } from "./invokeError";
@@ -60,7 +60,7 @@ async function existingNames(
     if (names.length === 0) return new Set();
     const nameRegex = exactNames(names);
     const listed = await bounded<{ names?: string[] }>(
-        kind === "user" ? aws.iam.getUsers({ nameRegex }, opts) : aws.iam.getRoles({ nameRegex }, opts),
+        kind === "user" ? iam.getUsers({ nameRegex }, opts) : iam.getRoles({ nameRegex }, opts),
         `the ${kind}s named ${names.join(", ")}`,
         timeoutMs,
     );
@@ -110,8 +110,8 @@ export async function findRetainedIdentities(
                         try {
                             found = await bounded<{ path: string; tags?: Record<string, string> }>(
                                 r.kind === "user"
-                                    ? aws.iam.getUser({ userName: r.name }, opts)
-                                    : aws.iam.getRole({ name: r.name }, opts),
+                                    ? iam.getUser({ userName: r.name }, opts)
+                                    : iam.getRole({ name: r.name }, opts),
                                 `${r.kind} ${r.name}`,
                                 timeoutMs,
                             );

@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as kms from "@pulumi/aws/kms";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import { ExistingResourceError } from "../common/errors";
 import type { OwnerConfig } from "../config/types";
@@ -32,7 +33,7 @@ const notRead = (what: string, where: string, e: unknown) =>
 
 /**
  * Undefined when config names nothing existing. `name` prefixes the read resource (the key
- * policy is read with `aws.kms.KeyPolicy.get`: @pulumi/aws 7.48 has no key policy data source).
+ * policy is read with `kms.KeyPolicy.get`: @pulumi/aws 7.48 has no key policy data source).
  * Also refuses, before anything is registered, a change of `key.perSecret` that the engine
  * would fail halfway (existing/keyLayout.ts).
  */
@@ -55,10 +56,10 @@ export async function readExisting(
     const readKey = async (): Promise<KeyFacts | undefined> => {
         const ex = owner.key.existing;
         if (!ex) return undefined;
-        let k: aws.kms.GetKeyResult;
+        let k: kms.GetKeyResult;
         try {
             // DescribeKey takes every form config accepts: key ARN, key ID, alias name, alias ARN.
-            k = await bounded(aws.kms.getKey({ keyId: ex.ref }, opts), `the key ${ex.ref}`, timeoutMs);
+            k = await bounded(kms.getKey({ keyId: ex.ref }, opts), `the key ${ex.ref}`, timeoutMs);
         } catch (e) {
             problems.push(`secretshare:key.existing = "${ex.ref}": ${notRead("key", where, e)}`);
             return undefined;
@@ -79,7 +80,7 @@ export async function readExisting(
         // pending deletion as not found, which would hide that message behind a failed read.
         if (k.keyManager !== "CUSTOMER" || k.keyState !== "Enabled") return facts;
         // kms:GetKeyPolicy (and the provider's kms:GetKeyRotationStatus, kms:ListResourceTags).
-        const current = aws.kms.KeyPolicy.get(`${name}-key-current`, k.id, undefined, { provider });
+        const current = kms.KeyPolicy.get(`${name}-key-current`, k.id, undefined, { provider });
         try {
             return { ...facts, policy: await settle(current.policy, `the key policy of ${k.arn}`, timeoutMs) };
         } catch (e) {
@@ -92,10 +93,10 @@ export async function readExisting(
 
     const readSecret = async (s: OwnerConfig["secrets"][number], i: number): Promise<[string, SecretFacts]> => {
         const ex = s.existing as NonNullable<typeof s.existing>;
-        let r: aws.secretsmanager.GetSecretResult;
+        let r: secretsmanager.GetSecretResult;
         try {
             r = await bounded(
-                aws.secretsmanager.getSecret(ex.by === "arn" ? { arn: ex.ref } : { name: ex.ref }, opts),
+                secretsmanager.getSecret(ex.by === "arn" ? { arn: ex.ref } : { name: ex.ref }, opts),
                 `the secret ${ex.ref}`,
                 timeoutMs,
             );
@@ -106,11 +107,7 @@ export async function readExisting(
         let kmsKey: SecretFacts["kmsKey"];
         if (!isSecretsManagerAwsKey(r.kmsKeyId)) {
             try {
-                const k = await bounded(
-                    aws.kms.getKey({ keyId: r.kmsKeyId }, opts),
-                    `the key ${r.kmsKeyId}`,
-                    timeoutMs,
-                );
+                const k = await bounded(kms.getKey({ keyId: r.kmsKeyId }, opts), `the key ${r.kmsKeyId}`, timeoutMs);
                 kmsKey = { arn: k.arn, keyManager: k.keyManager };
             } catch {
                 // Not readable with these credentials: compared by the KmsKeyId as given.

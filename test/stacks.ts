@@ -1,20 +1,32 @@
+import { Resource } from "@pulumi/pulumi";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 
 /**
- * Loaded by mocha before the tests (.mocharc.json). Pulumi's runtime records the stack of every
- * promise it makes (`new Error().stack` in debuggablePromise) for its promise-leak report, which
- * it prints only with PULUMI_DEBUG_PROMISE_LEAKS set. The programs the tests run under the mock
- * runtime make a great many of those promises, and capturing and formatting their stacks (each
- * mapped back to the TypeScript sources by ts-node) costs more than the tests themselves. So
- * here those stacks, and only those, have no frames: Pulumi's function still runs, and still
- * tracks every promise for its leak check; every other error keeps its stack, mapped to the
- * TypeScript line that threw. With PULUMI_DEBUG_PROMISE_LEAKS set this file changes nothing.
- * https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/debuggable.ts
+ * Loaded by mocha before the tests (.mocharc.json). Pulumi's runtime captures two kinds of stacks
+ * that the mock runtime never reads, and capturing and formatting them (each frame mapped back to
+ * the TypeScript sources by ts-node) costs more than the tests themselves:
+ *
+ * - debuggablePromise records the stack of every promise it makes for its promise-leak report,
+ *   which it prints only with PULUMI_DEBUG_PROMISE_LEAKS set. Here those stacks have no frames:
+ *   Pulumi's function still runs, and still tracks every promise for its leak check. With
+ *   PULUMI_DEBUG_PROMISE_LEAKS set they keep their frames.
+ *   https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/debuggable.ts
+ * - Resource.callsites parses `new Error().stack` for each resource's source position, which the
+ *   engine shows and the mock runtime ignores. Here V8 formats that stack itself, without ts-node's
+ *   source maps, as under `npm start` (plan/cli.ts).
+ *   https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/resource.ts
+ *
+ * Every other error keeps its stack, mapped to the TypeScript line that threw.
  */
 
 /** The internal module's export (its declarations are stripped from the package). */
 interface Debuggable {
     debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+}
+
+/** Resource's static method, private in its typings. */
+interface Callsites {
+    callsites: () => unknown[];
 }
 
 const runtime = debuggable as unknown as Debuggable;
@@ -32,3 +44,16 @@ if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
         }
     };
 }
+
+const resource = Resource as unknown as Callsites;
+const callsites = resource.callsites.bind(Resource);
+// The constructor calls it as `Resource.callsites()`, so replacing the static reaches every call.
+resource.callsites = () => {
+    const prepare = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
+    delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+    try {
+        return callsites();
+    } finally {
+        if (prepare) Object.defineProperty(Error, "prepareStackTrace", prepare);
+    }
+};

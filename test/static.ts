@@ -1,7 +1,9 @@
 import { spawn } from "child_process";
+import * as os from "os";
 import * as path from "path";
 import { ESLint } from "eslint";
 import * as ts from "typescript";
+import { unitCommand } from "./unit";
 
 /**
  * The static checks of `npm test`: the type check (as `tsc --noEmit -p .`), ESLint (as `eslint .`)
@@ -11,8 +13,14 @@ import * as ts from "typescript";
  * https://typescript-eslint.io/packages/parser/#programs
  * Prettier, which needs no program, runs meanwhile in a process of its own.
  *
- * With --unit (`npm test`), `npm run unit` runs alongside too, its output as it comes; the static
- * checks report after it, so a failure shows at the end. Exits 1 if anything failed.
+ * With --unit (`npm test`), the mocha suite runs alongside too (unit.ts says how), its output as
+ * it comes; the static checks report after it, so a failure shows at the end. Exits 1 if anything
+ * failed.
+ *
+ * Everything here is CPU-bound and the machines it runs on (CI's included) may have two cores:
+ * the type check and ESLint, one after the other, are the longest chain, so the processes that
+ * run alongside (Prettier, mocha and its workers) run at a lower scheduling priority and take the
+ * cores that chain leaves. Their output and outcome are the same at any priority.
  */
 
 const ROOT = path.resolve(__dirname, "..");
@@ -23,9 +31,20 @@ interface Outcome {
     readonly report: string;
 }
 
-/** A command run from the repository root; `inherit`: its output goes straight to ours. */
-function run(command: string, args: readonly string[], inherit = false): Promise<Outcome> {
+/** Niceness of the checks that run alongside the type check and ESLint (see above). */
+const ALONGSIDE = 10;
+
+/**
+ * A command run from the repository root, at niceness `nice` (its children inherit it: mocha's
+ * workers); `inherit`: its output goes straight to ours.
+ */
+function run(command: string, args: readonly string[], nice: number, inherit = false): Promise<Outcome> {
     const child = spawn(command, args, { cwd: ROOT, stdio: inherit ? ["ignore", "inherit", "inherit"] : "pipe" });
+    try {
+        if (child.pid !== undefined) os.setPriority(child.pid, nice);
+    } catch {
+        // Not permitted here (or already exited): the same checks at the same priority.
+    }
     let report = "";
     child.stdout?.on("data", (d: Buffer) => (report += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (report += d.toString()));
@@ -84,17 +103,9 @@ async function lint(program: ts.Program): Promise<Outcome> {
 async function main(argv: readonly string[]): Promise<number> {
     const unknown = argv.filter((a) => a !== "--unit");
     if (unknown.length) throw new Error(`unknown argument ${JSON.stringify(unknown[0])}; usage: static.ts [--unit]`);
-    // npm's own script, so `npm test` runs the suite exactly as `npm run unit` does; through the
-    // npm that started us when there is one (npm_execpath), which also spares a shell on Windows.
-    const npm = process.env.npm_execpath;
-    const unitArgs = ["run", "--silent", "unit"];
-    const unit = argv.includes("--unit")
-        ? npm
-            ? run(process.execPath, [npm, ...unitArgs], true)
-            : run("npm", unitArgs, true)
-        : undefined;
+    const unit = argv.includes("--unit") ? run(process.execPath, unitCommand(ROOT), ALONGSIDE, true) : undefined;
     const prettierBin = path.join(path.dirname(require.resolve("prettier/package.json")), "bin", "prettier.cjs");
-    const prettier = run(process.execPath, [prettierBin, "--check", "."]);
+    const prettier = run(process.execPath, [prettierBin, "--check", "."], ALONGSIDE);
 
     const types = typecheck();
     const eslint = await lint(types.program);

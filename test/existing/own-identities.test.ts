@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { OwnerConfig } from "../../config/types";
@@ -44,7 +44,7 @@ class Failing extends AwsMocks {
 async function retained(world: ExistingWorld, failures: Record<string, string>, readers: CreatedReader[]) {
     const mocks = new Failing(world, failures);
     await pulumi.runtime.setMocks(mocks, "secretshare", "secondary", false, "organization");
-    const provider = new aws.Provider("consumer-secondary", {
+    const provider = new Provider("consumer-secondary", {
         region: "us-east-1",
         allowedAccountIds: [SECONDARY_ACCOUNT],
     });
@@ -158,7 +158,7 @@ describe("existing/keyLayout.ts: a missing alias is told by the provider's text 
 
     async function problem(failures: Record<string, string>) {
         await pulumi.runtime.setMocks(new Failing({}, failures), "secretshare", "primary", false, "organization");
-        const provider = new aws.Provider("owner", { region: "us-east-1", allowedAccountIds: ["111111111111"] });
+        const provider = new Provider("owner", { region: "us-east-1", allowedAccountIds: ["111111111111"] });
         return keyLayoutProblem(owner, { provider }, 2000);
     }
 

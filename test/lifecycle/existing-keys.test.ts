@@ -1,5 +1,5 @@
 import * as path from "path";
-import * as aws from "@pulumi/aws";
+import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { parseConfig, type OwnerStackConfig } from "../../config";
@@ -106,7 +106,7 @@ describe("existing resources: no read hangs", () => {
             const mocks = new Silent(silent);
             await pulumi.runtime.setMocks(mocks, "secretshare", "primary", false, "organization");
             const o = owner(raw);
-            const provider = new aws.Provider("owner", { region: "us-east-1", allowedAccountIds: ["111111111111"] });
+            const provider = new Provider("owner", { region: "us-east-1", allowedAccountIds: ["111111111111"] });
             const started = Date.now();
             const e = await errorOf(() => readExisting("primary", "share", o, ownerLayout(o), provider, 50));
             expect(e).to.include(what);
