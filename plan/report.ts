@@ -5,7 +5,7 @@ import type { AccessMatrix, CheckResult } from "./proof";
 import { idOf, notProvenInPreviewLines, previewNote } from "./previewReport";
 import { keptExpectedText } from "./proof/kept";
 import { UNKNOWN } from "./runtime";
-import { SECURE_PLACEHOLDER } from "./stackFiles";
+import { isFormedPlaceholder, SECURE_PLACEHOLDER } from "./stackFiles";
 
 /**
  * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
@@ -129,11 +129,24 @@ const pretty = (v: unknown) =>
     v === UNKNOWN ? `${UNKNOWN} (computed from values the preview does not know)` : JSON.stringify(v, null, 2);
 
 export function placeholderNote(stack: PlannedStack): string | undefined {
-    if (!stack.placeholders.length) return undefined;
-    return (
-        `secure config ${stack.placeholders.join(", ")} cannot be decrypted offline: ` +
-        `planned with the placeholder "${SECURE_PLACEHOLDER}"`
-    );
+    const plain = stack.placeholders.filter((p) => !isFormedPlaceholder(p));
+    const formed = stack.placeholders.filter(isFormedPlaceholder);
+    const notes = [
+        ...(plain.length
+            ? [
+                  `secure config ${plain.join(", ")} cannot be decrypted offline: ` +
+                      `planned with the placeholder "${SECURE_PLACEHOLDER}"`,
+              ]
+            : []),
+        // The stand-ins are not printed: a reader might take one for the address configured.
+        ...(formed.length
+            ? [
+                  `secure config ${formed.join(", ")} cannot be decrypted offline: accepted, and planned with a stand-in ` +
+                      `address of the expected form (not shown); its own form is checked when Pulumi decrypts it (pulumi preview)`,
+              ]
+            : []),
+    ];
+    return notes.length ? notes.join("\nnote: ") : undefined;
 }
 
 export function modeOf(stack: PlannedStack): string {
