@@ -6,6 +6,7 @@ import { idOf, notProvenInPreviewLines, previewNote } from "./previewReport";
 import { keptExpectedText } from "./proof/kept";
 import { UNKNOWN } from "./runtime";
 import { isFormedPlaceholder, SECURE_PLACEHOLDER } from "./stackFiles";
+import { unknownWorldLines } from "./world/unproven";
 
 /**
  * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
@@ -84,6 +85,12 @@ export interface Report {
 }
 
 export const isOk = (access: AccessMatrix) => access.checks.every((c) => c.ok);
+
+/** Whether nothing depends on an existing resource the plan does not know (no world snapshot). */
+export const isProven = (access: AccessMatrix) => access.unknownWorld === undefined;
+
+/** The names of the checks that are as expected on what is known, but not proven (plan/world/unproven.ts). */
+const unprovenChecks = (access: AccessMatrix) => new Set((access.unknownWorld?.checks ?? []).map((c) => c.check));
 
 // ---------------------------------------------------------------------------------------------
 // Documents: the policies of a stack, as registered.
@@ -169,8 +176,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
     return [line(header), ...rows.map(line)].join("\n");
 }
 
-export const accessRow = (c: CheckResult) => [
-    c.ok ? "ok" : "FAIL",
+export const accessRow = (c: CheckResult, unproven: ReadonlySet<string> = new Set()) => [
+    c.ok ? (unproven.has(c.name) ? "not proven" : "ok") : "FAIL",
     c.secret,
     c.who,
     c.action,
@@ -209,7 +216,11 @@ export function summary(access: AccessMatrix): string {
             ? `, ${unproven.length} not proven in preview (they use values unknown until the first \`pulumi up\`)`
             : "") +
         (kept ? `; ${kept} kept from statements not managed here` : "") +
-        (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "")
+        (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "") +
+        (access.unknownWorld
+            ? `; NOT PROVEN: ${unprovenChecks(access).size} checks and ${access.unknownWorld.limits.length} limit checks ` +
+              `depend on ${access.unknownWorld.resources.length} existing resources unknown without a world snapshot`
+            : "")
     );
 }
 
@@ -253,12 +264,13 @@ export function toText(report: Report): string {
         out.push(
             table(
                 ["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"],
-                access.checks.map(accessRow),
+                access.checks.map((c) => accessRow(c, unprovenChecks(access))),
             ),
         );
     }
     for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     out.push(...notProvenInPreviewLines(access.notProvenInPreview ?? []));
+    if (access.unknownWorld) out.push("", ...unknownWorldLines(access.unknownWorld, plan.dir));
     const warned = warningLines(access);
     if (warned.length) out.push("", ...warned);
     const failed = failures(access);
@@ -295,7 +307,8 @@ export function toMarkdown(report: Report): string {
     const { plan, access } = report;
     const ok = isOk(access);
     const out: string[] = [];
-    out.push(`## secretshare ${plan.preview ? "preview plan" : "plan"}: ${ok ? "✅" : "❌"} ${summary(access)}`, "");
+    const mark = !ok ? "❌" : isProven(access) ? "✅" : "❔";
+    out.push(`## secretshare ${plan.preview ? "preview plan" : "plan"}: ${mark} ${summary(access)}`, "");
     out.push(
         `Project \`${plan.project}\`, stacks ${plan.stacks.map((s) => `\`${s.name}\``).join(", ")}. ` +
             "Planned offline under Pulumi's mock runtime" +
@@ -332,9 +345,9 @@ export function toMarkdown(report: Report): string {
             mdTable(
                 ["", "secret", "principal", "action", "context", "expected", "decision"],
                 rows.map((c) => {
-                    const [mark, ...rest] = accessRow(c);
+                    const [mark, ...rest] = accessRow(c, unprovenChecks(access));
                     return [
-                        mark === "ok" ? "✅" : "❌",
+                        mark === "ok" ? "✅" : mark === "FAIL" ? "❌" : "❔",
                         rest[0],
                         rest[1],
                         code(rest[2]),
@@ -348,6 +361,14 @@ export function toMarkdown(report: Report): string {
     }
     for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     for (const line of notProvenInPreviewLines(access.notProvenInPreview ?? [])) out.push("", `> ${line}`);
+    if (access.unknownWorld) {
+        out.push(
+            "",
+            ...unknownWorldLines(access.unknownWorld, plan.dir).map(
+                (l) => `> ${l.replace(/^ {2}(?=npm)/, "`").replace(/^(`npm .*?)( {3}\(.*)?$/, "$1`$2")}`,
+            ),
+        );
+    }
     for (const s of plan.stacks) {
         out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");
         for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`> **Note:** ${note}`, "");

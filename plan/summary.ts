@@ -78,7 +78,10 @@ export function toSummaryText(report: Report): string {
     if (failing.length) {
         out.push(
             "",
-            table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], failing.map(accessRow)),
+            table(
+                ["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"],
+                failing.map((c) => accessRow(c)),
+            ),
             "",
             ...failures(access),
         );
