@@ -156,6 +156,14 @@ export function placeholderNote(stack: PlannedStack): string | undefined {
     return notes.length ? notes.join("\nnote: ") : undefined;
 }
 
+/** Which world snapshot the existing resources come from, if any. */
+function worldNote(plan: Plan): string | undefined {
+    const w = plan.world;
+    if (!w?.file) return undefined;
+    const at = w.snapshot?.recorded?.at;
+    return `existing resources as the world snapshot ${w.file} recorded them${at ? ` (${at})` : ""}`;
+}
+
 export function modeOf(stack: PlannedStack): string {
     return [stack.mode ?? "?", stack.reference ? `reads ${stack.reference.stack} (${stack.reference.name})` : ""]
         .filter(Boolean)
@@ -205,22 +213,24 @@ export function failures(access: AccessMatrix): string[] {
 }
 
 export function summary(access: AccessMatrix): string {
-    const asExpected = access.checks.filter((c) => c.ok).length;
-    const failed = access.checks.length - asExpected;
+    const unprovenNames = unprovenChecks(access);
+    const failed = access.checks.filter((c) => !c.ok).length;
+    const asExpected = access.checks.filter((c) => c.ok && !unprovenNames.has(c.name)).length;
     const kept = access.checks.filter((c) => c.expected === "Kept").length;
     const unproven = access.notProvenInPreview;
     return (
         `access${unproven ? " (preview)" : ""}: ${access.checks.length + (unproven?.length ?? 0)} checks, ${asExpected} as expected` +
         (failed ? `, ${failed} FAILED` : "") +
+        (access.unknownWorld
+            ? `, ${access.checks.filter((c) => c.ok && unprovenNames.has(c.name)).length} NOT PROVEN ` +
+              `(with ${access.unknownWorld.limits.length} limit checks: they depend on ${access.unknownWorld.resources.length} ` +
+              `existing resources unknown without a world snapshot)`
+            : "") +
         (unproven?.length
             ? `, ${unproven.length} not proven in preview (they use values unknown until the first \`pulumi up\`)`
             : "") +
         (kept ? `; ${kept} kept from statements not managed here` : "") +
-        (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "") +
-        (access.unknownWorld
-            ? `; NOT PROVEN: ${unprovenChecks(access).size} checks and ${access.unknownWorld.limits.length} limit checks ` +
-              `depend on ${access.unknownWorld.resources.length} existing resources unknown without a world snapshot`
-            : "")
+        (access.notProven.length ? `; ${access.notProven.length} grant(s) not proven (stacks not planned)` : "")
     );
 }
 
@@ -235,6 +245,8 @@ export function toText(report: Report): string {
             `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
             (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
     );
+    const snapshot = worldNote(plan);
+    if (snapshot) out.push(`note: ${snapshot}`);
     for (const s of plan.stacks) {
         out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
         for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`note: ${note}`);
@@ -313,7 +325,8 @@ export function toMarkdown(report: Report): string {
         `Project \`${plan.project}\`, stacks ${plan.stacks.map((s) => `\`${s.name}\``).join(", ")}. ` +
             "Planned offline under Pulumi's mock runtime" +
             (plan.preview ? ", each stack as its first `pulumi preview` sees it" : "") +
-            "; access simulated with `@cloud-copilot/iam-simulate`.",
+            "; access simulated with `@cloud-copilot/iam-simulate`" +
+            (worldNote(plan) ? `; ${worldNote(plan)}.` : "."),
     );
     const failed = failures(access);
     if (failed.length) out.push("", "### Failures", "", ...failed.map((f) => `- ${f}`));
@@ -362,12 +375,8 @@ export function toMarkdown(report: Report): string {
     for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     for (const line of notProvenInPreviewLines(access.notProvenInPreview ?? [])) out.push("", `> ${line}`);
     if (access.unknownWorld) {
-        out.push(
-            "",
-            ...unknownWorldLines(access.unknownWorld, plan.dir).map(
-                (l) => `> ${l.replace(/^ {2}(?=npm)/, "`").replace(/^(`npm .*?)( {3}\(.*)?$/, "$1`$2")}`,
-            ),
-        );
+        // One quoted block; the commands keep their line (two trailing spaces: a Markdown line break).
+        out.push("", ...unknownWorldLines(access.unknownWorld, plan.dir).map((l) => `> ${l}  `));
     }
     for (const s of plan.stacks) {
         out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");

@@ -53,7 +53,7 @@ export function describeNamed(n: Named): string {
     const where = `${n.setting} of stack "${n.stack}", account ${n.accountId}`;
     if (n.kind === "key") return `key ${n.ref} (${where}, ${n.region})`;
     if (n.kind === "secret") return `secret ${n.ref} (${where}, ${n.region})`;
-    return `${n.identity} ${n.path}${n.name} (${where})`;
+    return `${n.identity} ${n.path === "/" ? "" : n.path}${n.name} (${where})`;
 }
 
 /** Everything the configs name, once each (an identity two owner stacks name is listed once). */

@@ -7,11 +7,11 @@ import type { UnknownResource } from "./standIn";
  * is unknown, a reader whose other policies are unknown), and every limit that counts what such
  * a resource already holds. The checks are still simulated on what is known, and a failure there
  * is still a failure; one that is as expected is reported as not proven, never as proven. The
- * plan then exits 4 (cli.ts), so that CI cannot read it as a proof.
+ * plan then exits 5 (cli.ts), so that CI cannot read it as a proof.
  */
 
 /** The exit code of a plan in which nothing failed but something is not proven (docs/plan.md). */
-export const NOT_PROVEN_EXIT = 4;
+export const NOT_PROVEN_EXIT = 5;
 
 export interface UnknownWorldReport {
     readonly resources: readonly UnknownResource[];
@@ -24,6 +24,8 @@ export interface UnknownWorldReport {
 /** What a check uses that may be a stand-in: the resource whose policy it reads, and its principal. */
 interface CheckLike {
     readonly name: string;
+    /** A check that fails on what is known is a failure, not "not proven". */
+    readonly ok: boolean;
     readonly resource: string;
     readonly principal: string;
 }
@@ -59,6 +61,7 @@ export function unknownWorld(
     if (!resources.length) return undefined;
     const arns = new Map(resources.map((r) => [r.arn.toLowerCase(), r.arn]));
     const dependent = checks.flatMap((c) => {
+        if (!c.ok) return [];
         const unknown = [c.resource, c.principal]
             .map((a) => arns.get(a.toLowerCase()))
             .filter((a): a is string => a !== undefined);
