@@ -465,7 +465,9 @@ describe("npm start: usage and configuration errors (exit 2, no stack trace)", (
         expect(out.code).to.equal(0);
         expect(out.stdout).to.include("--stack NAME");
         expect(out.stdout).to.include(
-            "Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,\n4 the diff matched --fail-on.",
+            "Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,\n" +
+                "4 the diff matched --fail-on, 5 nothing failed but not proven: existing resources unknown\n" +
+                "without a world snapshot.",
         );
     });
 
