@@ -178,7 +178,11 @@ export async function main(
             mutate: extra.mutate,
             onStack: (stack, done, total) => said.say(`planned stack ${stack} (${done}/${total})`),
             // As given, relative to where the command runs (the report and errors name it so).
-            ...(args.world !== undefined && { world: path.relative(process.cwd(), path.resolve(io.cwd, args.world)) }),
+            ...(args.world !== undefined && {
+                world: path.isAbsolute(args.world)
+                    ? args.world
+                    : path.relative(process.cwd(), path.resolve(io.cwd, args.world)),
+            }),
         });
         await settle();
         if (strays.length) return programFailed(strays, io);

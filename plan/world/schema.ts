@@ -46,7 +46,7 @@ const key = z.strictObject({
     arn: keyArn,
     /** "alias/<name>" entries that point at the key. */
     aliases: z.array(z.string().regex(/^alias\/.+/, "expected alias/<name>")).default([]),
-    keyManager: z.enum(["CUSTOMER", "AWS"]),
+    keyManager: z.enum(["CUSTOMER", "AWS"], { error: 'expected "CUSTOMER" or "AWS" (DescribeKey\'s KeyManager)' }),
     keyState: z.string(),
     keyUsage: z.string(),
     keySpec: z.string(),
