@@ -36,6 +36,7 @@ the stack files is used without --world). Never reads a secret's value.
 `;
 
 interface SnapshotOptions {
+    readonly help?: boolean;
     readonly file: string;
     readonly dir?: string;
     readonly stacks: readonly string[];
@@ -49,6 +50,7 @@ export const wantsSnapshot = (argv: readonly string[]) =>
 function parseSnapshotArgs(argv: readonly string[]): SnapshotOptions {
     const { values } = parseCommandLine(argv, {
         snapshot: { type: "string" },
+        help: { type: "boolean", short: "h" },
         dir: { type: "string" },
         stack: { type: "string", multiple: true },
         "owner-profile": { type: "string" },
@@ -56,6 +58,7 @@ function parseSnapshotArgs(argv: readonly string[]): SnapshotOptions {
         "consumer-profile": { type: "string", multiple: true },
         "consumer-role-arn": { type: "string", multiple: true },
     });
+    if (values.help) return { help: true } as unknown as SnapshotOptions;
     if (!values["owner-profile"] && !values["owner-role-arn"]) {
         throw new UsageError("--snapshot needs the owner's credentials: --owner-profile NAME or --owner-role-arn ARN");
     }
@@ -81,6 +84,10 @@ export async function snapshot(
     let stackNames: string[];
     try {
         options = parseSnapshotArgs(argv);
+        if (options.help) {
+            deps.out(SNAPSHOT_HELP);
+            return 0;
+        }
         ({ named, stackNames } = await namedInProject(options.dir ?? deps.root, options.stacks));
     } catch (e) {
         if (!isUserError(e)) throw e;
@@ -135,7 +142,7 @@ export async function snapshot(
             );
         } catch (e) {
             report.line("FAIL", `${what} (account ${n.accountId}): ${errorName(e)}: ${errorMessage(e)}`, [
-                "these credentials need the read-only permissions listed in npm run verify -- --snapshot --help",
+                "these credentials need the read-only permissions listed in npm run verify -- --snapshot FILE --help",
             ]);
         }
     }

@@ -256,7 +256,9 @@ describe("npm run verify -- --snapshot (mocked AWS)", () => {
         expect(world.absent).to.deep.equal(["arn:aws:kms:us-east-1:111111111111:alias/TeamKey"]);
         const { code, stderr } = await plan(["--world", file], dir);
         expect(code).to.equal(2);
-        expect(stderr, stderr).to.include('secretshare:key.existing = "alias/TeamKey": no such key in account 111111111111');
+        expect(stderr, stderr).to.include(
+            'secretshare:key.existing = "alias/TeamKey": no such key in account 111111111111',
+        );
     });
 
     it("writes nothing when a read fails, and names the read", async () => {
@@ -271,6 +273,13 @@ describe("npm run verify -- --snapshot (mocked AWS)", () => {
             `FAIL  user Stuart (account ${CONSUMER}): AccessDenied: not authorized to perform: iam:GetUser`,
         );
         expect(h.lines.at(-1)).to.equal(`verify --snapshot: 1 read(s) failed; ${file} not written`);
+    });
+
+    it("prints its help, with the permissions each side needs", async () => {
+        const h = harness();
+        expect(await verify(["--snapshot", "x.json", "--help"], h.deps)).to.equal(0);
+        expect(h.lines.join("\n")).to.include("Never reads a secret's value.");
+        expect(h.lines.join("\n")).to.include("kms:GetKeyPolicy, secretsmanager:DescribeSecret, GetResourcePolicy");
     });
 
     it("refuses to run without the owner's credentials, and names an account it has none for", async () => {
