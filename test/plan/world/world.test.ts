@@ -69,6 +69,26 @@ describe("npm start: the world snapshot", () => {
         expect(stderr).not.to.include("no such key");
     });
 
+    it("simulates what an existing reader already holds: its own team's Deny fails the grant", async () => {
+        const dir = teamProject();
+        const world = teamWorld();
+        const deny = {
+            Version: "2012-10-17",
+            Statement: [{ Sid: "NoSecrets", Effect: "Deny", Action: "secretsmanager:*", Resource: "*" }],
+        };
+        const file = writeWorld(dir, { ...world, identities: [{ ...world.identities[0], inline: { Guard: deny } }] });
+        const { code, report } = await planJson(["--world", file], dir);
+        expect(code).to.equal(1);
+        const read = report.access.find(
+            (c) =>
+                c.who === "secondary/Stuart" &&
+                c.action === "secretsmanager:GetSecretValue" &&
+                c.expected === "Allowed",
+        );
+        expect(read?.decision).to.equal("ExplicitlyDenied");
+        expect(read?.ok).to.equal(false);
+    });
+
     it("stops, naming each resource, when the snapshot does not record what the config names", async () => {
         const dir = teamProject();
         const file = writeWorld(dir, { ...teamWorld(), secrets: [], identities: [] }, "old.json");
