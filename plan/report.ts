@@ -5,7 +5,7 @@ import type { AccessMatrix, CheckResult } from "./proof";
 import { idOf, notProvenInPreviewLines, previewNote } from "./previewReport";
 import { keptExpectedText } from "./proof/kept";
 import { UNKNOWN } from "./runtime";
-import { isFormedPlaceholder, SECURE_PLACEHOLDER } from "./stackFiles";
+import { placeholderNote, worldNote } from "./notes";
 import { unknownWorldLines } from "./world/unproven";
 
 /**
@@ -135,34 +135,8 @@ function documentsOf(stack: PlannedStack): Document[] {
 const pretty = (v: unknown) =>
     v === UNKNOWN ? `${UNKNOWN} (computed from values the preview does not know)` : JSON.stringify(v, null, 2);
 
-export function placeholderNote(stack: PlannedStack): string | undefined {
-    const plain = stack.placeholders.filter((p) => !isFormedPlaceholder(p));
-    const formed = stack.placeholders.filter(isFormedPlaceholder);
-    const notes = [
-        ...(plain.length
-            ? [
-                  `secure config ${plain.join(", ")} cannot be decrypted offline: ` +
-                      `planned with the placeholder "${SECURE_PLACEHOLDER}"`,
-              ]
-            : []),
-        // The stand-ins are not printed: a reader might take one for the address configured.
-        ...(formed.length
-            ? [
-                  `secure config ${formed.join(", ")} cannot be decrypted offline: accepted, and planned with a stand-in ` +
-                      `address of the expected form (not shown); its own form is checked when Pulumi decrypts it (pulumi preview)`,
-              ]
-            : []),
-    ];
-    return notes.length ? notes.join("\nnote: ") : undefined;
-}
-
-/** Which world snapshot the existing resources come from, if any. */
-function worldNote(plan: Plan): string | undefined {
-    const w = plan.world;
-    if (!w?.file) return undefined;
-    const at = w.snapshot?.recorded?.at;
-    return `existing resources as the world snapshot ${w.file} recorded them${at ? ` (${at})` : ""}`;
-}
+/** The notes on secure values and the world snapshot live in ./notes.ts; the summary imports them from here too. */
+export { placeholderNote, worldNote } from "./notes";
 
 export function modeOf(stack: PlannedStack): string {
     return [stack.mode ?? "?", stack.reference ? `reads ${stack.reference.stack} (${stack.reference.name})` : ""]

@@ -8,22 +8,24 @@ import { tempProject } from "../helpers";
 export const TEAM_KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 export const TEAM_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:TeamDb-Qr7sT2";
 
-/** The example's stack files with the team's key and secret: alias/TeamKey, TeamDb, the existing user Stuart. */
-export function teamProject(): string {
+/**
+ * The example's stack files with the team's key and secret: alias/TeamKey, TeamDb, the existing
+ * user Stuart; `without`: primary's settings to leave out.
+ */
+export function teamProject(without: readonly string[] = []): string {
     const example = (stack: string) =>
         (
             YAML.parse(fs.readFileSync(path.join(ROOT, "examples", "existing", `Pulumi.${stack}.yaml`), "utf8")) as {
                 config: Record<string, unknown>;
             }
         ).config;
-    return tempProject({
-        primary: {
-            ...example("primary"),
-            "secretshare:key": { existing: "alias/TeamKey" },
-            "secretshare:secrets": [{ name: "TeamDb", existing: true, readers: ["secondary/Stuart"] }],
-        },
-        secondary: example("secondary"),
-    });
+    const primary: Record<string, unknown> = {
+        ...example("primary"),
+        "secretshare:key": { existing: "alias/TeamKey" },
+        "secretshare:secrets": [{ name: "TeamDb", existing: true, readers: ["secondary/Stuart"] }],
+    };
+    for (const key of without) delete primary[key];
+    return tempProject({ primary, secondary: example("secondary") });
 }
 
 /** A snapshot of the team's world, as npm run verify -- --snapshot records it. */

@@ -198,6 +198,18 @@ describe("npm start: the world snapshot", () => {
         expect(stdout).to.match(/^FAIL +TeamDb +secondary\/Stuart +secretsmanager:GetSecretValue/m);
     });
 
+    it("without a snapshot, refuses to guess the key of an existing secret when the stack creates its key", async () => {
+        const dir = teamProject(["secretshare:key"]);
+        const { code, stderr } = await plan([], dir);
+        expect(code).to.equal(2);
+        expect(stderr).to.equal(
+            'error: secret TeamDb (secretshare:secrets[0] of stack "primary", account 111111111111, us-east-1): without a ' +
+                "world snapshot the plan cannot tell which KMS key encrypts this existing secret (the stack creates its key, " +
+                "so only a key an earlier deploy created would do). Plan against a snapshot (npm start -- --world FILE; " +
+                "record one with npm run verify -- --snapshot FILE, docs/existing.md)\n",
+        );
+    });
+
     it("a plan that names nothing existing needs no snapshot (the committed stacks: exit 0)", async () => {
         const { code, report } = await planJson([], ROOT);
         expect(code).to.equal(0);
