@@ -75,7 +75,7 @@ export function unknownWorldLines(report: UnknownWorldReport, dir: string): stri
     return [
         "NOT PROVEN: no world snapshot, so what these existing resources hold now is unknown; they were planned with stand-ins:",
         ...report.resources.map((r) => `  - ${r.what}: ${r.unknown.join("; ")}`),
-        `not proven with them: ${report.checks.length} access check${report.checks.length === 1 ? "" : "s"} (marked "not proven" above), and:`,
+        `not proven with them: ${report.checks.length} access check${report.checks.length === 1 ? "" : "s"} (marked "not proven" in the matrix, npm start -- --verbose), and:`,
         ...report.limits.map((l) => `  - ${l}`),
         "to prove them, record what exists with read-only calls, then plan against it:",
         `  npm run verify -- --snapshot ${dir === "." ? "" : `${dir}/`}world.json --dir ${dir} --owner-profile <owner> --consumer-profile <consumer>`,

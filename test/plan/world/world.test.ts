@@ -17,12 +17,12 @@ const EXAMPLE = path.join(ROOT, "examples", "existing");
 
 describe("npm start: the world snapshot", () => {
     it("plans examples/existing against its world.json by default, as with --world", async () => {
-        const beside = await plan([], EXAMPLE);
+        const beside = await plan(["--verbose"], EXAMPLE);
         expect(beside.code, beside.stderr).to.equal(0);
         expect(beside.stdout.split("\n")[1]).to.equal(
             `note: existing resources as the world snapshot ${path.join(EXAMPLE, WORLD_FILE)} recorded them (2026-11-28T09:00:00.000Z)`,
         );
-        const given = await plan(["--world", path.join(EXAMPLE, WORLD_FILE)], EXAMPLE);
+        const given = await plan(["--verbose", "--world", path.join(EXAMPLE, WORLD_FILE)], EXAMPLE);
         expect(given.code).to.equal(0);
         const body = (s: string) => s.split("\n").slice(2).join("\n");
         expect(body(given.stdout)).to.equal(body(beside.stdout));
@@ -137,10 +137,10 @@ describe("npm start: the world snapshot", () => {
         );
     });
 
-    it("without a snapshot: existing resources unknown, every check on them not proven, exit 4", async () => {
+    it("without a snapshot: existing resources unknown, every check on them not proven, exit 5", async () => {
         const dir = teamProject();
         const { code, report, stderr } = await planJson([], dir);
-        expect(code, stderr).to.equal(4);
+        expect(code, stderr).to.equal(5);
         const json = report as unknown as {
             ok: boolean;
             proven: boolean;
@@ -155,8 +155,8 @@ describe("npm start: the world snapshot", () => {
         expect(json.summary.asExpected).to.equal(0);
         expect(json.unknownWorld.limits).to.have.length(3);
 
-        const text = await plan([], dir);
-        expect(text.code).to.equal(4);
+        const text = await plan(["--verbose"], dir);
+        expect(text.code).to.equal(5);
         expect(text.stdout).to.match(/^not proven {2}TeamDb {2}secondary\/Stuart +secretsmanager:GetSecretValue/m);
         expect(text.stdout).not.to.match(/^ok /m);
         expect(text.stdout).to.include(
@@ -169,11 +169,14 @@ describe("npm start: the world snapshot", () => {
             /^access: \d+ checks, 0 as expected, \d+ NOT PROVEN \(with 3 limit checks: they depend on 3 existing resources unknown without a world snapshot\)/,
         );
         const md = await plan(["--markdown"], dir);
-        expect(md.code).to.equal(4);
+        expect(md.code).to.equal(5);
+        const short = await plan([], dir);
+        expect(short.code).to.equal(5);
+        expect(short.stdout).to.include("NOT PROVEN: no world snapshot");
         expect(md.stdout.split("\n")[0]).to.match(/^## secretshare plan: ❔ access: /);
     });
 
-    it("without a snapshot, a check that fails on what is known still fails (exit 1, not 4)", async () => {
+    it("without a snapshot, a check that fails on what is known still fails (exit 1, not 5)", async () => {
         const dir = teamProject();
         // The secret policy as if the program had written no statement for Stuart.
         const mutate = (_stack: string, resources: RegisteredResource[]) =>
@@ -193,7 +196,7 @@ describe("npm start: the world snapshot", () => {
                       }
                     : r,
             );
-        const { code, stdout } = await plan([], dir, { mutate });
+        const { code, stdout } = await plan(["--verbose"], dir, { mutate });
         expect(code).to.equal(1);
         expect(stdout).to.match(/^FAIL +TeamDb +secondary\/Stuart +secretsmanager:GetSecretValue/m);
     });
