@@ -61,6 +61,12 @@ export class ExistingResourceError extends UserError {
     }
 }
 
+/**
+ * A world snapshot (`npm start -- --world FILE`) that cannot be used: unreadable, not of the
+ * snapshot's form (each bad field by its path), or silent on a resource the config names.
+ */
+export class WorldError extends UserError {}
+
 /** A stored document that cannot be read as a policy: the message says which and why. */
 export class PolicyReadError extends UserError {}
 

@@ -1,8 +1,10 @@
+import * as path from "path";
 import { performance } from "perf_hooks";
 import { parseCommandLine } from "../common/args";
 import { isUserError, UsageError } from "../common/errors";
 import { plan, type PlanOptions } from "./plan";
-import { isOk, toJson, toMarkdown, toText } from "./report";
+import { isOk, isProven, toJson, toMarkdown, toText } from "./report";
+import { NOT_PROVEN_EXIT } from "./world/unproven";
 import { accessMatrix } from "./proof";
 import { progress } from "./progress";
 import { toSummaryText } from "./summary";
@@ -14,10 +16,11 @@ import { analyseAccess } from "./analysis/confirm";
  * `npm start`: the offline plan of every stack, and the access matrix that proves who can
  * read each secret. Exit code 0: every expectation holds; 1: at least one does not (each
  * failing check is named); 2: a usage or configuration error (its message, no stack trace);
- * 3: an internal error (a bug: message and stack trace).
+ * 3: an internal error (a bug: message and stack trace); 5: nothing failed, but existing
+ * resources were planned unknown (no world snapshot), so what depends on them is not proven.
  */
 
-export const USAGE = `usage: npm start -- [--stack NAME]... [--json | --markdown] [--verbose] [--dir DIR] [--preview]
+export const USAGE = `usage: npm start -- [--stack NAME]... [--json | --markdown] [--verbose] [--dir DIR] [--preview] [--world FILE]
        npm start -- --against REF-OR-FILE [--head FILE] [--fail-on gain|external|any] [--full-report FILE] [...]
 
 Plans the stacks of a secretshare project offline (Pulumi mock runtime, no AWS, no Pulumi
@@ -41,10 +44,14 @@ engine) and proves with an IAM policy simulator who can read each secret.
   --preview      each stack as its first \`pulumi preview\` sees it: what it creates has
                  unknown IDs and outputs ([unknown]); a check that uses an unknown value
                  is not proven in preview (and fails nothing)
+  --world FILE   plan against this world snapshot of the existing keys, secrets and identities
+                 (npm run verify -- --snapshot FILE records one); default: world.json beside
+                 the stack files, if there is one; without any, existing resources are unknown
   -h, --help     this text
 
 Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,
-4 the diff matched --fail-on.
+4 the diff matched --fail-on, 5 nothing failed but not proven: existing resources unknown
+without a world snapshot.
 `;
 
 export interface Io {
@@ -63,12 +70,14 @@ export interface Args {
     readonly preview?: boolean;
     readonly verbose?: boolean;
     readonly diff?: diff.DiffArgs;
+    readonly world?: string;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
     const { values } = parseCommandLine(argv, {
         stack: { type: "string", short: "s", multiple: true },
         dir: { type: "string" },
+        world: { type: "string" },
         json: { type: "boolean" },
         markdown: { type: "boolean" },
         preview: { type: "boolean" },
@@ -107,6 +116,7 @@ export function parseArgs(argv: readonly string[]): Args {
         stacks: values.stack ?? [],
         ...(values.preview && { preview: true }),
         ...(values.dir !== undefined && { dir: values.dir }),
+        ...(values.world !== undefined && { world: values.world }),
     };
 }
 
@@ -168,6 +178,12 @@ export async function main(
             preview: args.preview ?? false,
             mutate: extra.mutate,
             onStack: (stack, done, total) => said.say(`planned stack ${stack} (${done}/${total})`),
+            // As given, relative to where the command runs (the report and errors name it so).
+            ...(args.world !== undefined && {
+                world: path.isAbsolute(args.world)
+                    ? args.world
+                    : path.relative(process.cwd(), path.resolve(io.cwd, args.world)),
+            }),
         });
         await settle();
         if (strays.length) return programFailed(strays, io);
@@ -190,7 +206,7 @@ export async function main(
         else io.stdout(args.verbose ? toText(report) : toSummaryText(report));
         phase("report");
         if (process.env.SECRETSHARE_TIMINGS) io.stderr(`timings: ${JSON.stringify(timings)}\n`);
-        return isOk(access, analysis) ? 0 : 1;
+        return !isOk(access, analysis) ? 1 : isProven(access) ? 0 : NOT_PROVEN_EXIT;
     } catch (e) {
         failure = e;
         if (isUserError(e)) {

@@ -8,7 +8,13 @@
  * reads), as AWS would.
  */
 
+import * as path from "path";
 import { invokeFailure } from "../existing/invokeError";
+import { readWorld } from "./world/schema";
+import { worldOf } from "./world/world";
+
+/** The snapshot file beside the stack files (also ./world's default). */
+const WORLD_FILE = "world.json";
 
 export interface ExistingKeyFixture {
     /** arn:<partition>:kms:<region>:<account>:key/<key id> */
@@ -137,133 +143,45 @@ const fields = (arn: string) => {
     return { partition, region, account, resource: arn.split(":").slice(5).join(":") || resource };
 };
 
-/** The walk-through's primary account (111111111111, us-east-1): MyKey and MySecret, as the walk-through starts. */
-export const EXAMPLE_KEY_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
-export const EXAMPLE_KEY_ARN = `arn:aws:kms:us-east-1:111111111111:key/${EXAMPLE_KEY_ID}`;
-export const EXAMPLE_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:MySecret-Xy12Ab";
+/**
+ * The walk-through's starting point, as a world snapshot: examples/existing/world.json, which
+ * `npm start -- --dir examples/existing` plans against. MyKey and MySecret in the primary account
+ * (111111111111, us-east-1), whose policies already hold statements of others (the console's
+ * default key statements, another team's grant, an auditor), and Stuart in the secondary account
+ * (222222222222), who holds an inline policy of his own team (managing his own access keys, 270
+ * characters as IAM counts them) and the AWS managed IAMUserChangePassword.
+ */
+const EXAMPLE_SNAPSHOT = readWorld(path.join(__dirname, "..", "examples", "existing", WORLD_FILE));
+
+/** A policy document of the example world, as recorded. */
+export interface ExampleDocument {
+    [key: string]: unknown;
+    Version: string;
+    Id?: string;
+    Statement: (Record<string, unknown> & { Sid?: string })[];
+}
+
+export const EXAMPLE_KEY_ARN = EXAMPLE_SNAPSHOT.keys[0].arn;
+export const EXAMPLE_KEY_ID = EXAMPLE_KEY_ARN.slice(EXAMPLE_KEY_ARN.indexOf(":key/") + 5);
+export const EXAMPLE_SECRET_ARN = EXAMPLE_SNAPSHOT.secrets[0].arn;
+/** MyKey's key policy before this program ran. None of its statements is this program's. */
+export const EXAMPLE_KEY_POLICY = EXAMPLE_SNAPSHOT.keys[0].policy as unknown as ExampleDocument;
+/** MySecret's resource policy before this program ran: an auditor and another team's read. */
+export const EXAMPLE_SECRET_POLICY = EXAMPLE_SNAPSHOT.secrets[0].policy as unknown as ExampleDocument;
+
+const exampleWorld = worldOf(EXAMPLE_SNAPSHOT);
+
+/** What Stuart already holds: it counts against his quotas with ours. */
+export const EXAMPLE_STUART_POLICIES: ExistingIdentityPolicies = (exampleWorld.identityPolicies ?? [])[0];
 
 /**
- * The key policy MyKey had: the console's default statements (account root, key
- * administrators, key users) and another team's grant. None of them is this program's.
+ * The mocks' default world, for the tests: the example snapshot, open on identities (any user or
+ * role it does not record exists, at path "/"), as the tests' readers need.
  */
-export const EXAMPLE_KEY_POLICY = {
-    Version: "2012-10-17",
-    Id: "key-consolepolicy-3",
-    Statement: [
-        {
-            Sid: "Enable IAM User Permissions",
-            Effect: "Allow",
-            Principal: { AWS: "arn:aws:iam::111111111111:root" },
-            Action: "kms:*",
-            Resource: "*",
-        },
-        {
-            Sid: "Allow access for Key Administrators",
-            Effect: "Allow",
-            Principal: { AWS: "arn:aws:iam::111111111111:role/KeyAdmin" },
-            Action: [
-                "kms:Create*",
-                "kms:Describe*",
-                "kms:Enable*",
-                "kms:List*",
-                "kms:Put*",
-                "kms:Update*",
-                "kms:Revoke*",
-                "kms:Disable*",
-                "kms:Get*",
-                "kms:Delete*",
-                "kms:TagResource",
-                "kms:UntagResource",
-                "kms:ScheduleKeyDeletion",
-                "kms:CancelKeyDeletion",
-            ],
-            Resource: "*",
-        },
-        {
-            Sid: "Allow use of the key",
-            Effect: "Allow",
-            Principal: { AWS: "arn:aws:iam::111111111111:role/AppServer" },
-            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-            Resource: "*",
-        },
-        {
-            Sid: "PaymentsTeamDecrypt",
-            Effect: "Allow",
-            Principal: { AWS: "arn:aws:iam::333333333333:root" },
-            Action: "kms:Decrypt",
-            Resource: "*",
-            Condition: {
-                StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
-                ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/payments" },
-            },
-        },
-    ],
-};
-
-/** The resource policy MySecret had: an auditor and another team's read. */
-export const EXAMPLE_SECRET_POLICY = {
-    Version: "2012-10-17",
-    Statement: [
-        {
-            Sid: "AuditorsDescribe",
-            Effect: "Allow",
-            Principal: { AWS: "arn:aws:iam::111111111111:role/Auditor" },
-            Action: ["secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"],
-            Resource: "*",
-        },
-        {
-            Sid: "PaymentsTeamRead",
-            Effect: "Allow",
-            Principal: { AWS: "arn:aws:iam::333333333333:role/payments" },
-            Action: "secretsmanager:GetSecretValue",
-            Resource: "*",
-        },
-    ],
-};
-
-/**
- * What the walk-through's Stuart (222222222222) already holds: an inline policy of his own team
- * (managing his own access keys, 270 characters as IAM counts them) and an AWS managed policy.
- * They count against his quotas with ours.
- */
-export const EXAMPLE_STUART_POLICIES: ExistingIdentityPolicies = {
-    identity: "arn:aws:iam::222222222222:user/Stuart",
-    inline: {
-        ManageOwnAccessKeys: {
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "ManageOwnAccessKeys",
-                    Effect: "Allow",
-                    Action: [
-                        "iam:CreateAccessKey",
-                        "iam:DeleteAccessKey",
-                        "iam:GetAccessKeyLastUsed",
-                        "iam:ListAccessKeys",
-                        "iam:UpdateAccessKey",
-                    ],
-                    Resource: "arn:aws:iam::222222222222:user/${aws:username}",
-                },
-            ],
-        },
-    },
-    attached: ["arn:aws:iam::aws:policy/IAMUserChangePassword"],
-};
-
-/** The walk-through's starting point; the mocks' default world. */
 export const EXAMPLE_WORLD: ExistingWorld = {
-    identityPolicies: [EXAMPLE_STUART_POLICIES],
-    keys: [
-        {
-            arn: EXAMPLE_KEY_ARN,
-            aliases: ["alias/MyKey"],
-            description: "MyKey",
-            policy: EXAMPLE_KEY_POLICY,
-        },
-    ],
-    secrets: [
-        { arn: EXAMPLE_SECRET_ARN, kmsKeyId: EXAMPLE_KEY_ARN, description: "MySecret", policy: EXAMPLE_SECRET_POLICY },
-    ],
+    keys: exampleWorld.keys,
+    secrets: exampleWorld.secrets,
+    identityPolicies: exampleWorld.identityPolicies,
 };
 
 /** Answers DescribeKey (aws:kms/getKey) in one account and region, as the provider's data source does. */

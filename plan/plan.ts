@@ -2,8 +2,8 @@ import { originsOf, type Origin } from "./origins";
 import type { KnownStacks, RegisteredResource } from "./mocks";
 import { preflight } from "./preflight";
 import { runStack, type StackRun } from "./runtime";
-import { EXAMPLE_WORLD } from "./existingWorld";
 import { withPlannedPolicies } from "./identityWorld";
+import { planWorld, type PlanWorld } from "./world";
 import { maskUnknownArns, previewUnknowns } from "./proof/preview";
 import { NAMESPACE, parseConfig, type StackConfig } from "../config";
 import { PlanError } from "../common/errors";
@@ -39,6 +39,11 @@ export interface PlanOptions {
     readonly preview?: boolean;
     /** Called after each stack is planned (its name, how many are done, of how many): progress. */
     readonly onStack?: (stack: string, done: number, total: number) => void;
+    /**
+     * A world snapshot to plan against (`--world FILE`, docs/existing.md). Default: `world.json`
+     * next to the stack files if there is one; otherwise existing resources are unknown.
+     */
+    readonly world?: string;
 }
 
 export interface PlannedStack {
@@ -97,6 +102,8 @@ export interface Plan {
      * the preview does not know is not proven in preview (plan/proof/checks.ts).
      */
     readonly preview?: { readonly up: readonly PlannedStack[] };
+    /** What the existing resources hold: the snapshot planned against, or what is unknown (./world). */
+    readonly world?: PlanWorld;
 }
 
 /** `<org>/<project>/<stack>`, as the config schema requires for `secretshare:ownerStack`. */
@@ -148,7 +155,12 @@ export async function plan(options: PlanOptions): Promise<Plan> {
     const previewed = new Map<string, PlannedStack>();
     // Each stack runs in the world the stacks planned before it leave behind (their identity
     // policies), so stacks writing on one existing identity are checked against its quotas together.
-    let world = EXAMPLE_WORLD;
+    const existing = planWorld(
+        options.dir,
+        options.world,
+        order.map((s) => ({ name: s, config: parsedConfig(s, files.get(s) as StackFile) })),
+    );
+    let world = existing.world;
     for (const stack of order) {
         const file = files.get(stack) as StackFile;
         const refs = reads.get(stack) ?? [];
@@ -196,6 +208,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
         order.map((s) => planned.get(s) as PlannedStack),
         {
             rulesPerBus: (s) => planned.get(s)?.config?.watch?.rulesPerBus,
+            attachedPolicies: existing.attachedPolicies,
             roleTrustPolicyLength: (accountId) => {
                 const stated = [...planned.values()].flatMap((p) =>
                     p.config && p.config.mode !== "consumer"
@@ -235,6 +248,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
         stacks,
         unplanned,
         ...(options.preview && { preview: { up } }),
+        world: existing.plan,
     };
 }
 
@@ -319,6 +333,15 @@ export function dependencyOrder(
     };
     for (const s of [...stacks].sort()) visit(s, []);
     return order;
+}
+
+/** The config, if it parses; the program itself reports a config that does not. */
+function parsedConfig(stack: string, file: StackFile): StackConfig | undefined {
+    try {
+        return configOf(stack, file);
+    } catch {
+        return undefined;
+    }
 }
 
 /**

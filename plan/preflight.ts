@@ -25,6 +25,8 @@ export interface PreflightOptions {
     readonly rulesPerBus?: (stack: string) => number | undefined;
     /** `secretshare:consumers.<account>.roleTrustPolicyLength` for an account ID, when a config sets it. */
     readonly roleTrustPolicyLength?: (accountId: string) => number | undefined;
+    /** The account's attached-policies quota, when a world snapshot recorded it (iam:GetAccountSummary). */
+    readonly attachedPolicies?: (accountId: string, kind: "user" | "role") => number | undefined;
 }
 
 /** The largest values reached, whether or not they are over: what the benchmark reports. */
@@ -75,7 +77,7 @@ export function preflightFindings(
     problems.push(...docs.problems);
     const rules = rulesPerBus(all, options);
     problems.push(...rules.problems);
-    problems.push(...perIdentity(all));
+    problems.push(...perIdentity(all, options.attachedPolicies));
     problems.push(...publicSecretPolicyProblems(all, where));
     problems.push(...rotationProblems(all, where));
     return {
@@ -349,7 +351,10 @@ function rulesPerBus(
  * budget, and at most 10 managed policies attach to it (IAM's default quotas). Only what the
  * plan writes is counted; policies the identity already has count too at deploy.
  */
-function perIdentity(all: readonly Placed[]): string[] {
+function perIdentity(
+    all: readonly Placed[],
+    recorded: PreflightOptions["attachedPolicies"] = () => undefined,
+): string[] {
     // IAM identity names ignore case: one entry per identity whatever case each stack used.
     const inline = new Map<string, { kind: "user" | "role"; who: string; size: number; placed: Placed[] }>();
     const attached = new Map<string, { kind: "user" | "role"; who: string; placed: Placed[] }>();
@@ -385,9 +390,11 @@ function perIdentity(all: readonly Placed[]): string[] {
         }
     }
     for (const e of attached.values()) {
-        if (e.placed.length > QUOTAS.attachedPolicies.value) {
+        const stated = recorded(accountOf(e.placed[0].r), e.kind);
+        const quota = stated ?? QUOTAS.attachedPolicies.value;
+        if (e.placed.length > quota) {
             out.push(
-                `${QUOTAS.attachedPolicies.what} (${QUOTAS.attachedPolicies.value} by default): ${e.who} gets ${e.placed.length} ` +
+                `${QUOTAS.attachedPolicies.what} (${quota}${stated === undefined ? " by default" : ", as the world snapshot recorded it"}): ${e.who} gets ${e.placed.length} ` +
                     `attachments, from stacks ${[...new Set(e.placed.map((p) => `"${p.stack}"`))].join(", ")}; let the ${e.kind} read fewer secrets`,
             );
         }

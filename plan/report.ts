@@ -8,7 +8,8 @@ import { keptExpectedText } from "./proof/kept";
 import type { Analysis } from "./analysis/confirm";
 import { analysisOk, whoCanReadMarkdown, whoCanReadText } from "./analysis/report";
 import { UNKNOWN } from "./runtime";
-import { SECURE_PLACEHOLDER } from "./stackFiles";
+import { placeholderNote, worldNote } from "./notes";
+import { unknownWorldLines } from "./world/unproven";
 
 /**
  * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
@@ -91,6 +92,12 @@ export interface Report {
 export const isOk = (access: AccessMatrix, analysis?: Analysis) =>
     access.checks.every((c) => c.ok) && analysisOk(analysis);
 
+/** Whether nothing depends on an existing resource the plan does not know (no world snapshot). */
+export const isProven = (access: AccessMatrix) => access.unknownWorld === undefined;
+
+/** The names of the checks that are as expected on what is known, but not proven (plan/world/unproven.ts). */
+const unprovenChecks = (access: AccessMatrix) => new Set((access.unknownWorld?.checks ?? []).map((c) => c.check));
+
 // ---------------------------------------------------------------------------------------------
 // Documents: the policies of a stack, as registered.
 
@@ -134,13 +141,8 @@ function documentsOf(stack: PlannedStack): Document[] {
 const pretty = (v: unknown) =>
     v === UNKNOWN ? `${UNKNOWN} (computed from values the preview does not know)` : JSON.stringify(v, null, 2);
 
-export function placeholderNote(stack: PlannedStack): string | undefined {
-    if (!stack.placeholders.length) return undefined;
-    return (
-        `secure config ${stack.placeholders.join(", ")} cannot be decrypted offline: ` +
-        `planned with the placeholder "${SECURE_PLACEHOLDER}"`
-    );
-}
+/** The notes on secure values and the world snapshot live in ./notes.ts; the summary imports them from here too. */
+export { placeholderNote, worldNote } from "./notes";
 
 export function modeOf(stack: PlannedStack): string {
     const refs = stack.references ?? (stack.reference ? [stack.reference] : []);
@@ -161,8 +163,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
     return [line(header), ...rows.map(line)].join("\n");
 }
 
-export const accessRow = (c: CheckResult) => [
-    c.ok ? "ok" : "FAIL",
+export const accessRow = (c: CheckResult, unproven: ReadonlySet<string> = new Set()) => [
+    c.ok ? (unproven.has(c.name) ? "not proven" : "ok") : "FAIL",
     c.secret,
     c.who,
     c.action,
@@ -190,13 +192,19 @@ export function failures(access: AccessMatrix): string[] {
 }
 
 export function summary(access: AccessMatrix): string {
-    const asExpected = access.checks.filter((c) => c.ok).length;
-    const failed = access.checks.length - asExpected;
+    const unprovenNames = unprovenChecks(access);
+    const failed = access.checks.filter((c) => !c.ok).length;
+    const asExpected = access.checks.filter((c) => c.ok && !unprovenNames.has(c.name)).length;
     const kept = access.checks.filter((c) => c.expected === "Kept").length;
     const unproven = access.notProvenInPreview;
     return (
         `access${unproven ? " (preview)" : ""}: ${access.checks.length + (unproven?.length ?? 0)} checks, ${asExpected} as expected` +
         (failed ? `, ${failed} FAILED` : "") +
+        (access.unknownWorld
+            ? `, ${access.checks.filter((c) => c.ok && unprovenNames.has(c.name)).length} NOT PROVEN ` +
+              `(with ${access.unknownWorld.limits.length} limit checks: they depend on ${access.unknownWorld.resources.length} ` +
+              `existing resources unknown without a world snapshot)`
+            : "") +
         (unproven?.length
             ? `, ${unproven.length} not proven in preview (they use values unknown until the first \`pulumi up\`)`
             : "") +
@@ -216,6 +224,8 @@ export function toText(report: Report): string {
             `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
             (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
     );
+    const snapshot = worldNote(plan);
+    if (snapshot) out.push(`note: ${snapshot}`);
     for (const s of plan.stacks) {
         out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
         for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`note: ${note}`);
@@ -249,12 +259,13 @@ export function toText(report: Report): string {
         out.push(
             table(
                 ["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"],
-                access.checks.map(accessRow),
+                access.checks.map((c) => accessRow(c, unprovenChecks(access))),
             ),
         );
     }
     for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     out.push(...notProvenInPreviewLines(access.notProvenInPreview ?? []));
+    if (access.unknownWorld) out.push("", ...unknownWorldLines(access.unknownWorld, plan.dir));
     const warned = warningLines(access);
     if (warned.length) out.push("", ...warned);
     const failed = failures(access);
@@ -291,12 +302,14 @@ export function toMarkdown(report: Report): string {
     const { plan, access, analysis } = report;
     const ok = isOk(access, analysis);
     const out: string[] = [];
-    out.push(`## secretshare ${plan.preview ? "preview plan" : "plan"}: ${ok ? "✅" : "❌"} ${summary(access)}`, "");
+    const mark = !ok ? "❌" : isProven(access) ? "✅" : "❔";
+    out.push(`## secretshare ${plan.preview ? "preview plan" : "plan"}: ${mark} ${summary(access)}`, "");
     out.push(
         `Project \`${plan.project}\`, stacks ${plan.stacks.map((s) => `\`${s.name}\``).join(", ")}. ` +
             "Planned offline under Pulumi's mock runtime" +
             (plan.preview ? ", each stack as its first `pulumi preview` sees it" : "") +
-            "; access simulated with `@cloud-copilot/iam-simulate`.",
+            "; access simulated with `@cloud-copilot/iam-simulate`" +
+            (worldNote(plan) ? `; ${worldNote(plan)}.` : "."),
     );
     const failed = failures(access);
     if (failed.length) out.push("", "### Failures", "", ...failed.map((f) => `- ${f}`));
@@ -328,9 +341,9 @@ export function toMarkdown(report: Report): string {
             mdTable(
                 ["", "secret", "principal", "action", "context", "expected", "decision"],
                 rows.map((c) => {
-                    const [mark, ...rest] = accessRow(c);
+                    const [mark, ...rest] = accessRow(c, unprovenChecks(access));
                     return [
-                        mark === "ok" ? "✅" : "❌",
+                        mark === "ok" ? "✅" : mark === "FAIL" ? "❌" : "❔",
                         rest[0],
                         rest[1],
                         code(rest[2]),
@@ -345,6 +358,10 @@ export function toMarkdown(report: Report): string {
     for (const n of access.notProven) out.push("", `> not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     if (analysis) out.push(...whoCanReadMarkdown(analysis, mdTable));
     for (const line of notProvenInPreviewLines(access.notProvenInPreview ?? [])) out.push("", `> ${line}`);
+    if (access.unknownWorld) {
+        // One quoted block; the commands keep their line (two trailing spaces: a Markdown line break).
+        out.push("", ...unknownWorldLines(access.unknownWorld, plan.dir).map((l) => `> ${l}  `));
+    }
     for (const s of plan.stacks) {
         out.push("", `### Stack \`${s.name}\` (${modeOf(s)})`, "");
         for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`> **Note:** ${note}`, "");

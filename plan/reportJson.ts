@@ -1,5 +1,5 @@
 import * as path from "path";
-import { isOk, originOf, redactInputs, type Report } from "./report";
+import { isOk, isProven, originOf, redactInputs, type Report } from "./report";
 import { whoCanReadJson } from "./analysis/report";
 
 /** The `--json` document (schema in docs/plan.md). */
@@ -8,14 +8,17 @@ export function toJson(report: Report): unknown {
     const failed = access.checks.filter((c) => !c.ok).length;
     const unproven = access.notProvenInPreview;
     return {
-        ok: isOk(access, analysis),
+        // ok: what exit code 0 promises; proven: false when existing resources were unknown (exit 5).
+        ok: isOk(access, analysis) && isProven(access),
+        proven: isProven(access),
         project: plan.project,
         preview: !!plan.preview,
         summary: {
             checks: access.checks.length,
-            asExpected: access.checks.length - failed,
+            asExpected: access.checks.length - failed - (access.unknownWorld?.checks.length ?? 0),
             failed,
             ...(unproven && { notProvenInPreview: unproven.length }),
+            ...(access.unknownWorld && { notProvenUnknownWorld: access.unknownWorld.checks.length }),
         },
         stacks: plan.stacks.map((s) => ({
             name: s.name,
@@ -57,5 +60,7 @@ export function toJson(report: Report): unknown {
         ...(unproven && { notProvenInPreview: unproven }),
         warnings: access.warnings ?? [],
         ...(analysis && { whoCanRead: whoCanReadJson(analysis) }),
+        world: plan.world?.file !== undefined ? path.relative(plan.dir, plan.world.file) : null,
+        ...(access.unknownWorld && { unknownWorld: access.unknownWorld }),
     };
 }

@@ -13,6 +13,33 @@ import { StackFileError } from "../common/errors";
 /** What stands in for a `secure:` value that cannot be decrypted offline. */
 export const SECURE_PLACEHOLDER = "[secure value, not decrypted offline]";
 
+/**
+ * `secure:` values whose form the program's config check requires (a watch subscriber's e-mail
+ * address or HTTPS endpoint): the plan cannot see them, so each gets a stand-in of that form,
+ * distinct per position so that two of them are not taken for one address listed twice. Their
+ * real form is checked when Pulumi decrypts them (`pulumi preview`). Never an address that
+ * could receive anything: `.invalid` is reserved (RFC 2606).
+ */
+const FORMED_PLACEHOLDERS: readonly (readonly [RegExp, (n: number) => string])[] = [
+    [/^secretshare:watch\.subscribers\[(\d+)\]\.email$/, (n) => `secure-value-${n}@not-decrypted-offline.invalid`],
+    [
+        /^secretshare:watch\.subscribers\[(\d+)\]\.https$/,
+        (n) => `https://not-decrypted-offline.invalid/secure-value-${n}`,
+    ],
+];
+
+/** The stand-in of a `secure:` value at config path `at`. */
+export function securePlaceholder(at: string): string {
+    for (const [path, form] of FORMED_PLACEHOLDERS) {
+        const m = path.exec(at);
+        if (m) return form(Number(m[1]));
+    }
+    return SECURE_PLACEHOLDER;
+}
+
+/** Whether the `secure:` value at `at` was planned with a stand-in of its form (see FORMED_PLACEHOLDERS). */
+export const isFormedPlaceholder = (at: string) => FORMED_PLACEHOLDERS.some(([path]) => path.test(at));
+
 export interface StackFile {
     readonly stack: string;
     readonly file: string;
@@ -71,7 +98,7 @@ function replaceSecure(value: unknown, at: string, found: string[]): unknown {
         const obj = value as Record<string, unknown>;
         if (Object.keys(obj).length === 1 && typeof obj.secure === "string") {
             found.push(at);
-            return SECURE_PLACEHOLDER;
+            return securePlaceholder(at);
         }
         return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, replaceSecure(v, `${at}.${k}`, found)]));
     }

@@ -2,6 +2,7 @@ import { keyLines } from "./keyLines";
 import type { CheckResult } from "./proof";
 import { analysisFailures, summaryLine } from "./analysis/report";
 import { notProvenInPreviewLines, previewNote } from "./previewReport";
+import { unknownWorldLines } from "./world/unproven";
 import {
     accessRow,
     failures,
@@ -9,6 +10,7 @@ import {
     originOf,
     placeholderNote,
     rule,
+    worldNote,
     watchLines,
     summary,
     table,
@@ -50,6 +52,8 @@ export function toSummaryText(report: Report): string {
             (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
         "summary: every resource, export, policy document and check with `npm start -- --verbose`",
     );
+    const snapshot = worldNote(plan);
+    if (snapshot) out.push(`note: ${snapshot}`);
     for (const s of plan.stacks) {
         out.push("", rule(`stack ${s.name} (${modeOf(s)})`));
         for (const note of [placeholderNote(s), previewNote(plan, s)]) if (note) out.push(`note: ${note}`);
@@ -76,13 +80,18 @@ export function toSummaryText(report: Report): string {
     for (const [secret, who] of readers) out.push(`${secret}: ${who.join(", ")}`);
     for (const n of access.notProven) out.push(`not proven: ${n.secret} for ${n.reader}: ${n.reason}`);
     out.push(...notProvenInPreviewLines(access.notProvenInPreview ?? []));
+    // Who reads what above is decided on stand-ins for these: none of it is proven.
+    if (access.unknownWorld) out.push("", ...unknownWorldLines(access.unknownWorld, plan.dir));
     const warned = warningLines(access);
     if (warned.length) out.push("", ...warned);
     const failing = access.checks.filter((c) => !c.ok);
     if (failing.length) {
         out.push(
             "",
-            table(["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"], failing.map(accessRow)),
+            table(
+                ["OK", "SECRET", "PRINCIPAL", "ACTION", "CONTEXT", "EXPECTED", "DECISION"],
+                failing.map((c) => accessRow(c)),
+            ),
             "",
             ...failures(access),
         );

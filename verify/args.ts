@@ -48,6 +48,9 @@ Owner (optional; without them the owner checks are skipped):
                             wait until the new version is AWSCURRENT, then the consumer must read
                             that version and be denied AWSPENDING (docs/rotation.md)
 
+  --snapshot FILE           instead: record what exists for the resources the config names, for
+                            the offline plan (npm start -- --world FILE); npm run verify --
+                            --snapshot FILE --help lists its options
   --help                    this text
 
 Example (the walk-through's example share):

@@ -11,6 +11,7 @@ import { readOutputs, type Outputs } from "./outputs";
 import { policyChecks } from "./policies";
 import { rotationChecks } from "./rotation";
 import { Report } from "./report";
+import { snapshot, wantsSnapshot } from "./snapshot";
 import { grantedTargets, namedTargets, type Target } from "./targets";
 import { watchChecks } from "./watch";
 
@@ -25,6 +26,8 @@ import { watchChecks } from "./watch";
  * Returns the exit status: 0 all passed, 1 a check failed, 2 a usage error.
  */
 export async function verify(argv: readonly string[], deps: Deps): Promise<number> {
+    // `--snapshot FILE`: record the world of existing resources instead (./snapshot.ts).
+    if (wantsSnapshot(argv)) return snapshot(argv, deps);
     let options: Options;
     let outputs: Outputs | undefined;
     try {

@@ -125,7 +125,7 @@ export function buildChecks(plan: Plan): {
         }
         return { ...built, checks, notProvenInPreview };
     }
-    const reg = new Registry(plan.stacks);
+    const reg = new Registry(plan.stacks, plan.world?.snapshot);
     const checks: Check[] = [];
     const notProven: NotProven[] = [];
     const warnings: string[] = [];

@@ -3,6 +3,7 @@ import { buildChecks, type NotProven } from "./checks";
 import type { NotProvenInPreview } from "./preview";
 import { judge, type CheckResult } from "./judge";
 import { simulateAll, type PoolOptions } from "./pool";
+import { unknownWorld, type UnknownWorldReport } from "../world/unproven";
 
 /**
  * The access matrix: who can read each secret, proven with an IAM policy simulator on the
@@ -24,6 +25,8 @@ export interface AccessMatrix {
     readonly warnings?: readonly string[];
     /** A preview plan's checks that use values the preview does not know: not simulated (./preview.ts). */
     readonly notProvenInPreview?: readonly NotProvenInPreview[];
+    /** Existing resources planned with stand-ins (no world snapshot), and what is therefore not proven. */
+    readonly unknownWorld?: UnknownWorldReport;
 }
 
 export type MatrixOptions = PoolOptions;
@@ -39,5 +42,12 @@ export async function accessMatrix(plan: Plan, options: MatrixOptions = {}): Pro
         if ("thrown" in outcome) throw new Error(outcome.thrown);
         results.push(judge(check, outcome));
     }
-    return { checks: results, notProven, warnings, ...(notProvenInPreview && { notProvenInPreview }) };
+    const unknown = unknownWorld(plan.world?.unknown ?? [], results);
+    return {
+        checks: results,
+        notProven,
+        warnings,
+        ...(notProvenInPreview && { notProvenInPreview }),
+        ...(unknown && { unknownWorld: unknown }),
+    };
 }

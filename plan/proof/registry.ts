@@ -3,6 +3,7 @@ import type { ReaderGrant } from "../../contract/ownerExports";
 import type { RegisteredResource } from "../mocks";
 import type { PlannedStack } from "../plan";
 import type { PolicyRef } from "./simulator";
+import type { WorldSnapshot } from "../world/schema";
 
 /**
  * The documents the checks simulate, indexed from the resources the program registered in every
@@ -47,7 +48,12 @@ export class Registry {
     /** Accounts in which a planned stack registered anything. */
     readonly accounts = new Set<string>();
 
-    constructor(stacks: readonly PlannedStack[]) {
+    /**
+     * `world`: the snapshot planned against; the policies an existing identity already holds
+     * (inline, and attached managed policies with their recorded documents) take part in its
+     * simulations too, so that a Deny of its own team's is seen.
+     */
+    constructor(stacks: readonly PlannedStack[], world?: WorldSnapshot) {
         const managed = new Map<string, PolicyRef>();
         const keyArnOf = new Map<string, string>();
         const keyPolicyResources: { keyId: string; ref: PolicyRef }[] = [];
@@ -164,6 +170,22 @@ export class Registry {
         for (const k of keyPolicyResources) {
             const arn = k.keyId.startsWith("arn:") ? k.keyId : keyArnOf.get(k.keyId);
             if (arn) this.keyPolicies.set(arn, k.ref);
+        }
+        for (const held of world?.identities ?? []) {
+            const [, , , , account, ...rest] = held.arn.split(":");
+            const resource = rest.join(":");
+            const kind = resource.split("/")[0];
+            const name = resource.slice(resource.lastIndexOf("/") + 1);
+            // Only an identity a planned stack writes on: the others are not simulated.
+            const found = this.identities.get(identityKey(account, kind, name));
+            if (!found) continue;
+            for (const [policy, doc] of Object.entries(held.inline)) {
+                found.policies.push({ name: `existing inline policy ${policy} of ${held.arn}`, policy: doc });
+            }
+            for (const arn of held.attached) {
+                const doc = world?.managedPolicies.find((p) => p.arn === arn);
+                if (doc) found.policies.push({ name: `existing managed policy ${arn}`, policy: doc.document });
+            }
         }
         for (const a of attachments) {
             const doc = managed.get(a.policyArn);

@@ -11,7 +11,7 @@ import {
 import { consumerPolicyPlan } from "../../components/secretConsumer";
 import { runStack, type StackRun } from "../../plan/runtime";
 import type { RegisteredResource } from "../../plan/mocks";
-import { plan, planJson, tempProject } from "../plan/helpers";
+import { plan, planJson, tempProject, withExampleWorld } from "../plan/helpers";
 import {
     APPS,
     consumerValues,
@@ -149,13 +149,16 @@ describe("several owner stacks granting one existing user: the offline plan", fu
     this.timeout(PROGRAM_TIMEOUT * 2);
 
     /** Owner stacks team-<x> each granting Stuart `perOwner` secrets, and a consumer stack each. */
+    // Stuart as the example world records him: his own inline policy counts with the stacks'.
     const project = (owners: readonly string[], perOwner: number) =>
-        tempProject(
-            Object.fromEntries(
-                owners.flatMap((o) => [
-                    [o, stackConfig(ownerValues(o, secretNames(`${o}-db`, perOwner)))],
-                    [`apps-${o}`, stackConfig(consumerValues(o))],
-                ]),
+        withExampleWorld(
+            tempProject(
+                Object.fromEntries(
+                    owners.flatMap((o) => [
+                        [o, stackConfig(ownerValues(o, secretNames(`${o}-db`, perOwner)))],
+                        [`apps-${o}`, stackConfig(consumerValues(o))],
+                    ]),
+                ),
             ),
         );
 

@@ -89,3 +89,9 @@ export function tempProject(stacks: Record<string, Record<string, unknown>>, pro
     }
     return dir;
 }
+
+/** `dir` with the example world snapshot (examples/existing/world.json) beside its stack files, which the plan then uses. */
+export function withExampleWorld(dir: string): string {
+    fs.copyFileSync(path.join(ROOT, "examples", "existing", "world.json"), path.join(dir, "world.json"));
+    return dir;
+}

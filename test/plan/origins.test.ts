@@ -2,7 +2,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { EXAMPLE_KEY_POLICY, EXAMPLE_SECRET_POLICY, EXAMPLE_WORLD, EXAMPLE_KEY_ARN } from "../../plan/existingWorld";
 import { originsOf } from "../../plan/origins";
-import { committed, plan, planJson, tempProject, type JsonReport } from "./helpers";
+import { committed, plan, planJson, tempProject, withExampleWorld, type JsonReport } from "./helpers";
 import { AwsMocks, ROOT, run } from "../mocks";
 
 /** The plan marks each AWS resource  created, adopted, policy-only or read. */
@@ -60,10 +60,12 @@ describe("plan: where each resource comes from", () => {
 
     it("an adopted key is marked adopted", async () => {
         const primary = committed("primary").config;
-        const dir = tempProject({
-            primary: { ...primary, "secretshare:key": { existing: "alias/MyKey", adopt: true } },
-            secondary: committed("secondary").config,
-        });
+        const dir = withExampleWorld(
+            tempProject({
+                primary: { ...primary, "secretshare:key": { existing: "alias/MyKey", adopt: true } },
+                secondary: committed("secondary").config,
+            }),
+        );
         const { code, report } = await planJson([], dir);
         expect(code).to.equal(0);
         expect(reportOrigins(report, "primary")["aws:kms/key:Key share-key"]).to.equal("adopted");

@@ -390,6 +390,49 @@ describe("npm start: secure config", () => {
     });
 });
 
+describe("npm start: secure watch subscribers", () => {
+    it("accepts secure subscriber addresses it cannot see, says so, and never shows them", async () => {
+        const dir = tempProject({
+            primary: {
+                ...committed("primary").config,
+                "secretshare:watch": {
+                    subscribers: [
+                        { email: { secure: "v1:EMAILCIPHERTEXT" } },
+                        { email: { secure: "v1:OTHERCIPHERTEXT" } },
+                        { https: { secure: "v1:HOOKCIPHERTEXT" } },
+                    ],
+                },
+            },
+            secondary: committed("secondary").config,
+        });
+        const { code, report } = await planJson([], dir);
+        expect(code).to.equal(0);
+        expect(report.stacks[0].placeholders).to.deep.equal([
+            "secretshare:watch.subscribers[0].email",
+            "secretshare:watch.subscribers[1].email",
+            "secretshare:watch.subscribers[2].https",
+        ]);
+        const endpoints = report.stacks[0].resources
+            .filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription")
+            .map((r) => [r.inputs.protocol, r.inputs.endpoint]);
+        expect(endpoints).to.deep.equal([
+            ["email", "[secret]"],
+            ["email", "[secret]"],
+            ["https", "[secret]"],
+        ]);
+        for (const argv of [[], ["--json"], ["--markdown"]]) {
+            const out = await plan(argv, dir);
+            expect(out.code).to.equal(0);
+            expect(out.stdout + out.stderr).not.to.match(/CIPHERTEXT|not-decrypted-offline|secure-value-/);
+        }
+        expect((await plan([], dir)).stdout).to.include(
+            "note: secure config secretshare:watch.subscribers[0].email, secretshare:watch.subscribers[1].email, " +
+                "secretshare:watch.subscribers[2].https cannot be decrypted offline: accepted, and planned with a stand-in " +
+                "address of the expected form (not shown); its own form is checked when Pulumi decrypts it (pulumi preview)",
+        );
+    });
+});
+
 describe("npm start: usage and configuration errors (exit 2, no stack trace)", () => {
     const noTrace = (stderr: string) => expect(stderr).not.to.match(/^\s+at /m);
 
@@ -422,7 +465,9 @@ describe("npm start: usage and configuration errors (exit 2, no stack trace)", (
         expect(out.code).to.equal(0);
         expect(out.stdout).to.include("--stack NAME");
         expect(out.stdout).to.include(
-            "Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,\n4 the diff matched --fail-on.",
+            "Exit codes: 0 every check as expected, 1 a check failed, 2 usage or configuration error,\n" +
+                "4 the diff matched --fail-on, 5 nothing failed but not proven: existing resources unknown\n" +
+                "without a world snapshot.",
         );
     });
 

@@ -157,6 +157,28 @@ describe("plan preflight: document sizes, just under and just over", () => {
             'managed policies attached to one IAM user or role (10 by default): role reader of account 222222222222 gets 11 attachments, from stacks "a", "b"; let the role read fewer secrets',
         ]);
     });
+
+    it("counts attachments against the quota a world snapshot recorded for the account", () => {
+        const attach = (s: string, n: number) =>
+            stack(
+                s,
+                Array.from({ length: n }, (_, i) =>
+                    res(
+                        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                        `${s}-${i}`,
+                        { role: "reader", policyArn: `arn:${s}:${i}` },
+                        CONSUMER,
+                    ),
+                ),
+            );
+        const recorded = (accountId: string, kind: "user" | "role") =>
+            accountId === CONSUMER && kind === "role" ? 12 : undefined;
+        const found = (n: number) => preflightFindings([attach("a", n)], { attachedPolicies: recorded }).problems;
+        expect(found(12)).to.deep.equal([]);
+        expect(found(13)).to.deep.equal([
+            'managed policies attached to one IAM user or role (12, as the world snapshot recorded it): role reader of account 222222222222 gets 13 attachments, from stacks "a"; let the role read fewer secrets',
+        ]);
+    });
 });
 
 describe("plan preflight: physical names", () => {

@@ -7,7 +7,7 @@ import { parseArgs } from "../../plan/cli";
 import { sameResources } from "../../plan/plan";
 import { UNKNOWN, type StackRun } from "../../plan/runtime";
 import { AwsMocks, errorOf, PRIMARY_STACK_REF, ROOT, run, SECONDARY_ACCOUNT } from "../mocks";
-import { committed, plan, planJson, tempProject, type JsonReport } from "./helpers";
+import { committed, plan, planJson, tempProject, withExampleWorld, type JsonReport } from "./helpers";
 
 /**
  * `npm start -- --preview`: every stack as its first `pulumi preview` sees it. What a stack
@@ -145,16 +145,18 @@ describe("plan --preview", function () {
 
     it("keeps the ID and ARN of an adopted key and secret: the engine reads an import in preview", async () => {
         const primary = committed("primary").config;
-        const dir = tempProject({
-            primary: {
-                ...primary,
-                "secretshare:key": { existing: "alias/MyKey", adopt: true },
-                "secretshare:secrets": [
-                    { name: "MySecret", existing: true, adopt: true, readers: ["secondary/Stuart"] },
-                ],
-            },
-            secondary: committed("secondary").config,
-        });
+        const dir = withExampleWorld(
+            tempProject({
+                primary: {
+                    ...primary,
+                    "secretshare:key": { existing: "alias/MyKey", adopt: true },
+                    "secretshare:secrets": [
+                        { name: "MySecret", existing: true, adopt: true, readers: ["secondary/Stuart"] },
+                    ],
+                },
+                secondary: committed("secondary").config,
+            }),
+        );
         const { code, report, stderr } = await previewJson(dir);
         expect(code, stderr).to.equal(0);
         const key = find(report, "primary", "aws:kms/key:Key", "share-key");

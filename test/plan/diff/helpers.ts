@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PlanDiff } from "../../../plan/diff/diff";
 import type { PlanOptions } from "../../../plan/plan";
-import { committed, plan, tempProject } from "../helpers";
+import { committed, plan, tempProject, withExampleWorld } from "../helpers";
 
 /** Helpers for the access diff's tests: stack configs to change, and a diff of two configs. */
 
@@ -36,12 +36,13 @@ export async function savedDiff(
     head: Stacks,
     options: { mutateBase?: Mutate; mutateHead?: Mutate; format?: string[] } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const baseDir = tempProject(base);
+    // Existing resources (an existing Stuart, MySecret) as the example world records them.
+    const baseDir = withExampleWorld(tempProject(base));
     const saved = await plan(["--json"], baseDir, { mutate: options.mutateBase });
     if (saved.code !== 0) throw new Error(`base plan failed (${saved.code}): ${saved.stderr}`);
     const file = path.join(baseDir, "base.json");
     fs.writeFileSync(file, saved.stdout);
-    return plan(["--against", file, ...(options.format ?? ["--json"])], tempProject(head), {
+    return plan(["--against", file, ...(options.format ?? ["--json"])], withExampleWorld(tempProject(head)), {
         mutate: options.mutateHead,
     });
 }
