@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { plan, planJson, tempProject, type JsonReport } from "../plan/helpers";
+import { plan, planJson, tempProject, withExampleWorld, type JsonReport } from "../plan/helpers";
 import { parseConfig } from "../../config";
 import { ConfigError } from "../../common/errors";
 
@@ -61,11 +61,13 @@ describe("several owner stacks, one consumer stack", function () {
 
     it("two owner stacks granting one identity: one policy per reader naming both owners' secrets, both proven", async () => {
         // Both in one owner account and Region, both watched: their keys, aliases and watch rules must not collide.
-        const dir = tempProject({
-            "team-a": owner("team-a", ["a-db"], "us-east-1", true),
-            "team-b": owner("team-b", ["b-db"], "us-east-1", true),
-            apps: consumer(["team-a", "team-b"]),
-        });
+        const dir = withExampleWorld(
+            tempProject({
+                "team-a": owner("team-a", ["a-db"], "us-east-1", true),
+                "team-b": owner("team-b", ["b-db"], "us-east-1", true),
+                apps: consumer(["team-a", "team-b"]),
+            }),
+        );
         const { code, report, stderr } = await planJson(["--dir", dir]);
         expect(code, stderr).to.equal(0);
         expect(report.stacks.map((s) => s.name)).to.deep.equal(["team-a", "team-b", "apps"]);
@@ -94,12 +96,14 @@ describe("several owner stacks, one consumer stack", function () {
     });
 
     it("three owner stacks granting one identity, two with a secret of the same name (in two Regions)", async () => {
-        const dir = tempProject({
-            "team-a": owner("team-a", ["db"]),
-            "team-b": owner("team-b", ["db"], "eu-west-1"),
-            "team-c": owner("team-c", ["db-c", "cache"]),
-            apps: consumer(["team-a", "team-b", "team-c"]),
-        });
+        const dir = withExampleWorld(
+            tempProject({
+                "team-a": owner("team-a", ["db"]),
+                "team-b": owner("team-b", ["db"], "eu-west-1"),
+                "team-c": owner("team-c", ["db-c", "cache"]),
+                apps: consumer(["team-a", "team-b", "team-c"]),
+            }),
+        );
         const { code, report, stderr } = await planJson(["--dir", dir]);
         expect(code, stderr).to.equal(0);
         expect(report.stacks.map((s) => s.name).slice(-1)).to.deep.equal(["apps"]);
@@ -123,11 +127,13 @@ describe("several owner stacks, one consumer stack", function () {
     });
 
     it("owners in two Regions: a Decrypt statement per Region, through Secrets Manager of that Region", async () => {
-        const dir = tempProject({
-            east: owner("east", ["east-db"], "us-east-1"),
-            west: owner("west", ["west-db"], "eu-west-1"),
-            apps: consumer(["east", "west"]),
-        });
+        const dir = withExampleWorld(
+            tempProject({
+                east: owner("east", ["east-db"], "us-east-1"),
+                west: owner("west", ["west-db"], "eu-west-1"),
+                apps: consumer(["east", "west"]),
+            }),
+        );
         const { code, report, stderr } = await planJson(["--dir", dir]);
         expect(code, stderr).to.equal(0);
         const apps = report.stacks.find((s) => s.name === "apps") as JsonReport["stacks"][number];
@@ -168,11 +174,13 @@ describe("several owner stacks, one consumer stack", function () {
                 ],
             },
         };
-        const dir = tempProject({
-            "team-a": owner("team-a", ["a-db"]),
-            "team-b": b,
-            apps: consumer(["team-a", "team-b"]),
-        });
+        const dir = withExampleWorld(
+            tempProject({
+                "team-a": owner("team-a", ["a-db"]),
+                "team-b": b,
+                apps: consumer(["team-a", "team-b"]),
+            }),
+        );
         const { code, stderr } = await plan(["--dir", dir]);
         expect(code).to.not.equal(0);
         expect(stderr).to.contain(
