@@ -56,6 +56,15 @@ export function exact(value: string): Pattern {
     return once(`e\0${value}`, () => ({ tokens: [...value].map((c) => one(c)), source: value, exact: value }));
 }
 
+/** Exactly `value` without regard to case (`StringEqualsIgnoreCase`): `*` and `?` are literal characters. */
+export function exactIgnoreCase(value: string): Pattern {
+    return once(`i\0${value}`, () => ({
+        tokens: [...value].map((c) => letter(c, true)),
+        source: value,
+        ...(value.toLowerCase() === value.toUpperCase() ? { exact: value } : {}),
+    }));
+}
+
 /** IAM's wildcard value (`*`, `?`), optionally without regard to case, wildcards crossing colons. */
 export function glob(value: string, ignoreCase = false, source = value): Pattern {
     return once(`g\0${ignoreCase}\0${value}\0${source}`, () => ({

@@ -1,5 +1,5 @@
 import { isOwnStatement, type LiveStatement } from "../../existing/merge";
-import { accountOfPrincipal, arnGlob, exact, glob, matches, type Pattern } from "./glob";
+import { accountOfPrincipal, arnGlob, exact, exactIgnoreCase, glob, matches, type Pattern } from "./glob";
 import { conjoin, type Cube, type VarConstraint } from "./solver";
 
 /**
@@ -112,7 +112,7 @@ function patternOf(base: string, value: string, account: boolean): Pattern | str
     const wild = op === "stringlike" || op === "arnlike" || op === "arnequals";
     if (account) return accountOfPrincipal(value, ignoreCase, wild, value);
     if (op.startsWith("arn")) return arnGlob(value) ?? `${value} is not an ARN of six parts`;
-    return wild ? glob(value) : ignoreCase ? glob(value.replace(/[*?]/g, "\\$&"), true, value) : exact(value);
+    return wild ? glob(value) : ignoreCase ? exactIgnoreCase(value) : exact(value);
 }
 
 /** Alternatives for one condition on a modelled variable, or a reason it cannot be read. */
