@@ -131,8 +131,65 @@ const CASES: { service: Service; action: string; resource: string; frame: (ctx: 
     },
 ];
 
+/**
+ * Values one character away from principals, where a wildcard matching one character too many or
+ * too few (`?` as a run, `*` as one character) or a case rule read wrong changes the answer:
+ * random edits rarely land there, so every operator meets every one of them.
+ */
+const NEAR = [
+    "arn:aws:iam::222222222222:user/Stuar?",
+    "arn:aws:iam::222222222222:user/Stuart?",
+    "arn:aws:iam::222222222222:user/Stuart*",
+    "arn:aws:iam::222222222222:user/stuart",
+    "arn:aws:iam::22222222222?:user/Stu*t",
+    "arn:aws:iam::*:user/S?uart",
+    "arn:aws:iam::2222222222*:user/Stuart",
+];
+const NEAR_PRINCIPALS = ["user/Stuart", "user/Stuarts", "user/Stuar"].map((n) => arnOf("222222222222", n));
+
 describe("two engines: the analysis and the simulator agree on random cases", function () {
     this.timeout(300000);
+
+    it("near misses: every operator on values one character away from the principal", async () => {
+        const frame = CASES[0].frame({});
+        const identity = [
+            {
+                name: "own",
+                policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+            },
+        ];
+        let allowed = 0;
+        for (const op of OPERATORS)
+            for (const value of NEAR)
+                for (const principal of NEAR_PRINCIPALS) {
+                    const policy = {
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Principal: "*",
+                                Action: "secretsmanager:GetSecretValue",
+                                Resource: "*",
+                                Condition: { [op]: { "aws:PrincipalArn": value } },
+                            },
+                        ],
+                    };
+                    const doc = { name: "resource policy", policy };
+                    const mine = decide(doc, identity, frame, "secretsmanager", OWNER, { [PRINCIPAL]: principal });
+                    const sim = await simulate({
+                        principal,
+                        action: "secretsmanager:GetSecretValue",
+                        resource: SECRET,
+                        context: {},
+                        identityPolicies: identity,
+                        resourcePolicy: doc,
+                    });
+                    expect(sim.error, `${op} ${value} ${principal}`).to.equal(undefined);
+                    expect(mine, `${op} ${value} ${principal}`).to.equal(sim.decision);
+                    if (mine === "Allowed") allowed++;
+                }
+        expect(allowed).to.be.greaterThan(10);
+    });
 
     for (const c of CASES) {
         it(`${c.action}: random policies, principals and contexts`, async () => {
