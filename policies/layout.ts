@@ -33,6 +33,9 @@ export interface OwnerLayout {
 
 const num = (n: number) => n.toLocaleString("en-US");
 
+/** KMS alias names, alias/ included, are at most 256 characters. */
+const MAX_ALIAS = 256;
+
 /** "32,806 bytes, over the 32,768 AWS allows for a KMS key policy" */
 const over = (r: SizeReport) =>
     `${num(r.size)} ${LIMITS[r.limit].unit}, over the ${num(r.max)} AWS allows for a ${LIMITS[r.limit].what}`;
@@ -105,6 +108,15 @@ export function ownerLayout(owner: OwnerConfig, previous?: Readonly<Record<strin
         const secrets = owner.secrets.filter((s) => keyOf[s.name] === id);
         const { policy, readerCount } = policyOf(secrets.map((s) => s.name));
         const alias = owner.key.perSecret || id !== FIRST_KEY ? `${owner.key.alias}/${id}` : owner.key.alias;
+        // config/key.ts checks the aliases of one key per secret; a packed key's suffix is known only here.
+        // https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
+        if (!owner.key.perSecret && !owner.key.existing && `alias/${alias}`.length > MAX_ALIAS) {
+            problems.push(
+                `secretshare:key.alias = "${owner.key.alias}": packed key ${id} would get the alias alias/${alias}, ` +
+                    `${num(alias.length + 6)} characters, and KMS allows at most ${MAX_ALIAS}; ` +
+                    `shorten key.alias (by ${alias.length + 6 - MAX_ALIAS} characters at least).`,
+            );
+        }
         const report = measure(`key policy of alias/${alias}`, policy, "keyPolicy");
         sizes.push(report);
         if (report.size > report.max) {
