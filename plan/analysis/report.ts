@@ -61,7 +61,7 @@ export function summaryLine(a: Analysis): string {
     const { simulated, reused, crossChecked } = a.agreement;
     return (
         `who can read: ${a.secrets.length} secrets, ${a.roles.length} reader roles` +
-        (failed ? `, ${failed} FAILED` : ", every set as intended") +
+        (failed ? `, ${failed} FAILED` : notProven ? "" : ", every set as intended") +
         (notProven ? `; ${notProven} not proven` : "") +
         `; confirmed by the simulator: ${simulated + reused} principals (${reused} from the access matrix), ${crossChecked} matrix checks decided alike`
     );

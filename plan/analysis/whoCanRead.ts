@@ -60,6 +60,7 @@ export function whoCanRead(plan: Plan): WhoCanRead {
     const secrets: Subject[] = [];
     const roles: Subject[] = [];
     const rolesDone = new Set<string>();
+    const unknown = new Map((plan.world?.unknown ?? []).map((u) => [u.arn.toLowerCase(), u]));
     for (const stack of stacks) {
         const exports = exportsOf(stack);
         const acceptDefaultStage =
@@ -75,16 +76,30 @@ export function whoCanRead(plan: Plan): WhoCanRead {
             const arn = exports.secretArns[name];
             const keyArn = reg.secrets.get(arn)?.keyArn ?? exports.keyArns[name];
             const mine = readers.filter((r) => r.reader.secrets.includes(name));
+            const subject = secretReach(
+                name,
+                arn,
+                keyArn,
+                reg,
+                mine.map((r) => r.reader),
+                acceptDefaultStage,
+                planned,
+            );
+            // A stand-in (no world snapshot) is not what AWS holds: a set drawn from it proves nothing.
+            const standIns = [arn, keyArn, ...mine.map((r) => r.reader.arn)].flatMap((a) => {
+                const u = a === undefined ? undefined : unknown.get(a.toLowerCase());
+                return u ? [u] : [];
+            });
             secrets.push(
-                secretReach(
-                    name,
-                    arn,
-                    keyArn,
-                    reg,
-                    mine.map((r) => r.reader),
-                    acceptDefaultStage,
-                    planned,
-                ),
+                standIns.length
+                    ? {
+                          ...subject,
+                          notProven: [
+                              ...subject.notProven,
+                              ...standIns.map((u) => `${u.what} is planned with a stand-in (no world snapshot)`),
+                          ],
+                      }
+                    : subject,
             );
         }
         for (const { account, reader } of readers) {

@@ -176,6 +176,24 @@ describe("npm start: the world snapshot", () => {
         expect(md.stdout.split("\n")[0]).to.match(/^## secretshare plan: ❔ access: /);
     });
 
+    it("without a snapshot, who can read is not proven for a secret on stand-ins, never 'every set as intended'", async () => {
+        const dir = teamProject();
+        const { code, report, stderr } = await planJson([], dir);
+        expect(code, stderr).to.equal(5);
+        const who = (report as unknown as { whoCanRead: { secrets: { name: string; notProven: string[] }[] } })
+            .whoCanRead;
+        const team = who.secrets.find((s) => s.name === "TeamDb");
+        expect(team?.notProven).to.include.members([
+            'key alias/TeamKey (secretshare:key.existing of stack "primary", account 111111111111, us-east-1) is planned with a stand-in (no world snapshot)',
+        ]);
+        expect(
+            team?.notProven.filter((n) => n.endsWith("is planned with a stand-in (no world snapshot)")),
+        ).to.have.length(3);
+        const text = await plan([], dir);
+        expect(text.stdout).to.match(/^who can read: 1 secrets, 0 reader roles; 3 not proven;/m);
+        expect(text.stdout).not.to.include("every set as intended");
+    });
+
     it("without a snapshot, a check that fails on what is known still fails (exit 1, not 5)", async () => {
         const dir = teamProject();
         // The secret policy as if the program had written no statement for Stuart.
