@@ -420,10 +420,12 @@ describe("npm start: secure watch subscribers", () => {
             ["email", "[secret]"],
             ["https", "[secret]"],
         ]);
-        for (const argv of [[], ["--json"], ["--markdown"]]) {
+        for (const argv of [[], ["--json"], ["--markdown"], ["--verbose"], ["--preview"], ["--preview", "--json"]]) {
             const out = await plan(argv, dir);
-            expect(out.code).to.equal(0);
-            expect(out.stdout + out.stderr).not.to.match(/CIPHERTEXT|not-decrypted-offline|secure-value-/);
+            expect(out.code, argv.join(" ")).to.equal(0);
+            expect(out.stdout + out.stderr, argv.join(" ")).not.to.match(
+                /CIPHERTEXT|not-decrypted-offline|secure-value-/,
+            );
         }
         expect((await plan([], dir)).stdout).to.include(
             "note: secure config secretshare:watch.subscribers[0].email, secretshare:watch.subscribers[1].email, " +
