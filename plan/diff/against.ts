@@ -103,8 +103,9 @@ async function planAtCommit(top: string, commit: string, sub: string, argv: read
             tree,
             (c) => (child = c),
         );
-        // Exit 1 is a plan whose checks fail: still a plan to compare with (if it printed one).
-        if ((code !== 0 && code !== 1) || !stdout.trimStart().startsWith("{")) {
+        // Exit 1 is a plan whose checks fail, exit 5 one whose existing resources are unknown (no
+        // world snapshot): each still a plan to compare with (if it printed one).
+        if ((code !== 0 && code !== 1 && code !== 5) || !stdout.trimStart().startsWith("{")) {
             const why = stderr.trim().split("\n").slice(-5).join("\n");
             throw new PlanError(`the plan at ${commit.slice(0, 12)} failed (exit ${code}):\n${why}`);
         }

@@ -113,6 +113,18 @@ describe("access diff against a git ref", function () {
         expect(worktrees(dir)).to.equal(1);
     });
 
+    it("a ref whose plan is not proven (exit 5: existing resources without a world snapshot) is still compared", async () => {
+        // The ref's own plan/cli.ts answers as a plan without a snapshot does: a plan in JSON, exit 5.
+        const notProven =
+            'process.stdout.write(JSON.stringify({ ok: false, proven: false, project: "secretshare", stacks: [], access: [] }));\n' +
+            "process.exit(5);\n";
+        const dir = repository(committedStacks(), committedStacks(), notProven);
+        const out = await plan(["--against", "HEAD~1", "--head", headFile(), "--json"], dir);
+        expect(out.code, out.stderr).to.equal(0);
+        expect((JSON.parse(out.stdout) as PlanDiff).base.label).to.match(/^HEAD~1 \([0-9a-f]{12}\)$/);
+        expect(worktrees(dir)).to.equal(1);
+    });
+
     it("Ctrl-C (SIGINT) while the ref is planned: the worktree and its directory are removed, exit 130", async () => {
         const dir = repository(committedStacks(), committedStacks(), "setTimeout(() => undefined, 120_000);\n");
         const child = spawn(
