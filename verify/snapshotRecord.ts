@@ -7,12 +7,12 @@ import {
     GetUserCommand,
     GetUserPolicyCommand,
     IAMClient,
-    paginateListAttachedRolePolicies,
-    paginateListAttachedUserPolicies,
-    paginateListRolePolicies,
-    paginateListUserPolicies,
+    ListAttachedRolePoliciesCommand,
+    ListAttachedUserPoliciesCommand,
+    ListRolePoliciesCommand,
+    ListUserPoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, paginateListAliases } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand, GetResourcePolicyCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { NamedIdentity, NamedKey, NamedSecret } from "../plan/world/named";
 import type { WorldSnapshot } from "../plan/world/schema";
@@ -44,6 +44,28 @@ const json = (text: string | undefined): Record<string, unknown> | undefined =>
     text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
 const iamJson = (text: string | undefined) => json(text === undefined ? undefined : decodeURIComponent(text));
 
+/**
+ * Every page of a list call, each page retried on throttling as the other calls are (the SDK's
+ * paginators would send the pages with the clients' single attempt). IAM pages with Marker and
+ * IsTruncated, KMS ListAliases with NextMarker and Truncated.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUserPolicies.html
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html
+ */
+async function allPages<T>(
+    deps: Deps,
+    what: string,
+    page: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+): Promise<T[]> {
+    const items: T[] = [];
+    let marker: string | undefined;
+    do {
+        const p = await withRetry(deps, what, () => page(marker));
+        items.push(...p.items);
+        marker = p.next;
+    } while (marker !== undefined);
+    return items;
+}
+
 /** A key: DescribeKey, ListAliases, and GetKeyPolicy for an Enabled customer managed key (as the program reads it). */
 export async function recordKey(
     deps: Deps,
@@ -64,22 +86,33 @@ export async function recordKey(
     }
     if (!meta?.Arn || !meta.KeyId) throw new Error(`DescribeKey ${n.ref} answered no key ARN`);
     const arn = meta.Arn;
-    if (into.keys.some((k) => k.arn === arn)) return arn;
-    const aliases: string[] = [];
-    for await (const page of paginateListAliases({ client: kms }, { KeyId: meta.KeyId })) {
-        for (const a of page.Aliases ?? []) if (a.AliasName) aliases.push(a.AliasName);
-    }
     const usable = meta.KeyManager === "CUSTOMER" && meta.KeyState === "Enabled";
-    const policy =
-        withPolicy && usable
-            ? json(
-                  (
-                      await withRetry(deps, `GetKeyPolicy ${arn}`, () =>
-                          kms.send(new GetKeyPolicyCommand({ KeyId: meta.KeyId, PolicyName: "default" })),
-                      )
-                  ).Policy,
-              )
-            : undefined;
+    const keyId = meta.KeyId;
+    const readPolicy = async () =>
+        json(
+            (
+                await withRetry(deps, `GetKeyPolicy ${arn}`, () =>
+                    kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" })),
+                )
+            ).Policy,
+        );
+    const known = into.keys.find((k) => k.arn === arn);
+    if (known) {
+        // First read as a secret's key (no policy); a stack names it as its key: the plan needs its policy.
+        if (withPolicy && usable && !known.policy) {
+            const policy = await readPolicy();
+            if (policy) into.keys[into.keys.indexOf(known)] = { ...known, policy };
+        }
+        return arn;
+    }
+    const aliases = await allPages(deps, `ListAliases ${arn}`, async (Marker) => {
+        const p = await kms.send(new ListAliasesCommand({ KeyId: keyId, ...(Marker && { Marker }) }));
+        return {
+            items: (p.Aliases ?? []).flatMap((a) => (a.AliasName ? [a.AliasName] : [])),
+            next: p.Truncated ? p.NextMarker : undefined,
+        };
+    });
+    const policy = withPolicy && usable ? await readPolicy() : undefined;
     into.keys.push({
         arn,
         aliases,
@@ -160,11 +193,12 @@ export async function recordIdentity(deps: Deps, side: Side, n: NamedIdentity, i
     const inline: Record<string, Record<string, unknown>> = {};
     const attached: string[] = [];
     if (n.existing) {
-        const names: string[] = [];
-        const pages = user
-            ? paginateListUserPolicies({ client: iam }, { UserName: n.name })
-            : paginateListRolePolicies({ client: iam }, { RoleName: n.name });
-        for await (const page of pages) names.push(...(page.PolicyNames ?? []));
+        const names = await allPages(deps, `List${user ? "User" : "Role"}Policies ${n.name}`, async (Marker) => {
+            const p = user
+                ? await iam.send(new ListUserPoliciesCommand({ UserName: n.name, ...(Marker && { Marker }) }))
+                : await iam.send(new ListRolePoliciesCommand({ RoleName: n.name, ...(Marker && { Marker }) }));
+            return { items: p.PolicyNames ?? [], next: p.IsTruncated ? p.Marker : undefined };
+        });
         for (const p of names.sort()) {
             const doc = user
                 ? (
@@ -180,12 +214,24 @@ export async function recordIdentity(deps: Deps, side: Side, n: NamedIdentity, i
             const parsed = iamJson(doc);
             if (parsed) inline[p] = parsed;
         }
-        const attachedPages = user
-            ? paginateListAttachedUserPolicies({ client: iam }, { UserName: n.name })
-            : paginateListAttachedRolePolicies({ client: iam }, { RoleName: n.name });
-        for await (const page of attachedPages) {
-            for (const a of page.AttachedPolicies ?? []) if (a.PolicyArn) attached.push(a.PolicyArn);
-        }
+        const listed = await allPages(
+            deps,
+            `ListAttached${user ? "User" : "Role"}Policies ${n.name}`,
+            async (Marker) => {
+                const p = user
+                    ? await iam.send(
+                          new ListAttachedUserPoliciesCommand({ UserName: n.name, ...(Marker && { Marker }) }),
+                      )
+                    : await iam.send(
+                          new ListAttachedRolePoliciesCommand({ RoleName: n.name, ...(Marker && { Marker }) }),
+                      );
+                return {
+                    items: (p.AttachedPolicies ?? []).flatMap((a) => (a.PolicyArn ? [a.PolicyArn] : [])),
+                    next: p.IsTruncated ? p.Marker : undefined,
+                };
+            },
+        );
+        attached.push(...listed);
         for (const policyArn of attached) await recordManagedPolicy(deps, iam, policyArn, into);
     }
     const trust = iamJson(found.AssumeRolePolicyDocument);

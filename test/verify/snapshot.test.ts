@@ -23,6 +23,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { parseWorld } from "../../plan/world";
 import type { Deps } from "../../verify/deps";
+import { recordKey, type Recording } from "../../verify/snapshotRecord";
 import { verify } from "../../verify/verify";
 import { ROOT } from "../mocks";
 import { plan, planJson } from "../plan/helpers";
@@ -226,6 +227,51 @@ describe("npm run verify -- --snapshot (mocked AWS)", () => {
         const again = fs.readFileSync(file, "utf8").replace(/"at": "[^"]*"/, "");
         expect(await verify(args(dir, file), harness().deps)).to.equal(0);
         expect(fs.readFileSync(file, "utf8").replace(/"at": "[^"]*"/, "")).to.equal(again);
+    });
+
+    it("reads every page of the list calls, and retries a throttled page", async () => {
+        const dir = teamProject();
+        const file = path.join(dir, "recorded.json");
+        let throttled = false;
+        iam.on(ListUserPoliciesCommand).callsFake((input: { Marker?: string }) => {
+            if (input.Marker === undefined) return { PolicyNames: ["TeamAccess"], IsTruncated: true, Marker: "m1" };
+            if (!throttled) {
+                throttled = true;
+                throw awsError("Throttling", "Rate exceeded");
+            }
+            return { PolicyNames: ["Other"], IsTruncated: false };
+        });
+        kms.on(ListAliasesCommand).callsFake((input: { Marker?: string }) =>
+            input.Marker === undefined
+                ? { Aliases: [{ AliasName: "alias/TeamKey" }], Truncated: true, NextMarker: "k1" }
+                : { Aliases: [{ AliasName: "alias/Second" }], Truncated: false },
+        );
+        const h = harness();
+        expect(await verify(args(dir, file), h.deps), h.lines.join("\n")).to.equal(0);
+        const world = parseWorld(fs.readFileSync(file, "utf8"), file);
+        expect(Object.keys(world.identities[0].inline)).to.deep.equal(["Other", "TeamAccess"]);
+        expect(world.keys[0].aliases).to.deep.equal(["alias/Second", "alias/TeamKey"]);
+        expect(h.lines.join("\n")).to.match(/ListUserPolicies Stuart: throttled \(Throttling\), retry 1 of 4/);
+    });
+
+    it("a key first read as a secret's key (no policy) gets its policy when a stack names it", async () => {
+        const into: Recording = {
+            keys: [],
+            secrets: [],
+            identities: [],
+            managedPolicies: [],
+            absent: [],
+            accounts: {},
+        };
+        const side = {
+            label: "owner" as const,
+            credentials: harness().deps.credentials({ label: "owner", profile: "primary" }),
+        };
+        await recordKey(harness().deps, side, { ref: TEAM_KEY_ARN, region: "us-east-1" }, into, false);
+        expect(into.keys[0].policy).to.equal(undefined);
+        await recordKey(harness().deps, side, { ref: "alias/TeamKey", region: "us-east-1" }, into);
+        expect(into.keys).to.have.length(1);
+        expect(into.keys[0].policy).to.deep.equal(TEAM_KEY_POLICY);
     });
 
     it("round trip: the plan against the recorded file proves the share, with exit 0", async () => {
