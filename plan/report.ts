@@ -216,14 +216,16 @@ export function summary(access: AccessMatrix): string {
 /** One line per warning, e.g. a role that an external account may assume. */
 export const warningLines = (access: AccessMatrix) => (access.warnings ?? []).map((w) => `warning: ${w}`);
 
+/** The first line of every text form: the project, its stacks and what the plan is (and is not). */
+export const planHeading = (plan: Report["plan"]) =>
+    `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
+    `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
+    (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")");
+
 export function toText(report: Report): string {
     const { plan, access, analysis } = report;
     const out: string[] = [];
-    out.push(
-        `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
-            `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
-            (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
-    );
+    out.push(planHeading(plan));
     const snapshot = worldNote(plan);
     if (snapshot) out.push(`note: ${snapshot}`);
     for (const s of plan.stacks) {

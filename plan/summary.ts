@@ -4,6 +4,7 @@ import { analysisFailures, summaryLine } from "./analysis/report";
 import { notProvenInPreviewLines, previewNote } from "./previewReport";
 import { unknownWorldLines } from "./world/unproven";
 import {
+    planHeading,
     accessRow,
     failures,
     modeOf,
@@ -47,9 +48,7 @@ export function toSummaryText(report: Report): string {
     const { plan, access, analysis } = report;
     const out: string[] = [];
     out.push(
-        `secretshare ${plan.preview ? "preview plan" : "plan"} of project ${plan.project}: ${plan.stacks.map((s) => s.name).join(", ")} ` +
-            `(offline: Pulumi mock runtime, no AWS, no Pulumi engine` +
-            (plan.preview ? `; as a first \`pulumi preview\` sees each stack)` : ")"),
+        planHeading(plan),
         "summary: every resource, export, policy document and check with `npm start -- --verbose`",
     );
     const snapshot = worldNote(plan);
