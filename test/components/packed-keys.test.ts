@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { packedOwnerValues, SECRETS, type PackedSecret } from "./packedOwner";
 import { runStack, type StackRun } from "../../plan/runtime";
 import { AwsMocks } from "../../plan/mocks";
-import { APPS, KEY, OWNER, PROGRAM_TIMEOUT, ref, REGION, SECRET, stackConfig } from "./helpers";
+import { KEY, PROGRAM_TIMEOUT, ref, SECRET, stackConfig } from "./helpers";
 
 /**
  * The program packs an owner's secrets into as few keys as fit, and keeps each secret on its
@@ -9,31 +10,9 @@ import { APPS, KEY, OWNER, PROGRAM_TIMEOUT, ref, REGION, SECRET, stackConfig } f
  * running stack, answered by the mocks with the outputs the test gives as the last update's).
  */
 
-const ROLES = Array.from({ length: 60 }, (_, j) => `reader-${"r".repeat(40)}-${j.toString().padStart(2, "0")}`);
-const readersOf = (i: number) => Array.from({ length: 40 }, (_, k) => ROLES[(i * 7 + k) % ROLES.length]);
-
-/** Secrets each read by 40 long-named roles: a few of them fill a key policy. */
-function values(secrets: readonly { name: string; at: number }[]): Record<string, unknown> {
-    const used = [...new Set(secrets.flatMap((s) => readersOf(s.at)))].sort();
-    return {
-        mode: "owner",
-        owner: { accountId: OWNER, region: REGION },
-        consumers: { apps: { accountId: APPS, readers: used.map((role) => ({ role })) } },
-        secrets: secrets.map((s) => ({
-            name: s.name,
-            username: "app",
-            readers: readersOf(s.at).map((r) => `apps/${r}`),
-        })),
-        key: { alias: "platform" },
-        watch: { enabled: false },
-    };
-}
-
-const SECRETS = Array.from({ length: 24 }, (_, i) => ({ name: `svc-${i.toString().padStart(2, "0")}`, at: i }));
-
-async function owner(secrets: readonly { name: string; at: number }[], previous?: StackRun): Promise<StackRun> {
+async function owner(secrets: readonly PackedSecret[], previous?: StackRun): Promise<StackRun> {
     const mocks = new AwsMocks(previous ? { [ref("platform")]: previous.outputs } : {});
-    return runStack({ stack: "platform", config: stackConfig(values(secrets)), mocks });
+    return runStack({ stack: "platform", config: stackConfig(packedOwnerValues(secrets)), mocks });
 }
 
 const keyIdsOf = (run: StackRun) => run.outputs.keyIds as Record<string, string>;

@@ -1,9 +1,10 @@
 import { expect } from "chai";
+import { packedOwnerValues, SECRETS, type PackedSecret } from "../components/packedOwner";
 import * as pulumi from "@pulumi/pulumi";
 import { runStack, type StackRun } from "../../plan/runtime";
 import { AwsMocks } from "../../plan/mocks";
 import { placementsFrom } from "../../contract/previousLayout";
-import { APPS, OWNER, PROGRAM_TIMEOUT, ref, REGION, stackConfig } from "../components/helpers";
+import { PROGRAM_TIMEOUT, ref, stackConfig } from "../components/helpers";
 
 /**
  * Where the last run put each secret, when the stack's `keyIds` export is missing or not
@@ -11,32 +12,12 @@ import { APPS, OWNER, PROGRAM_TIMEOUT, ref, REGION, stackConfig } from "../compo
  * when new secrets need more keys; a stack with several keys and no placements stops.
  */
 
-const ROLES = Array.from({ length: 60 }, (_, j) => `reader-${"r".repeat(40)}-${j.toString().padStart(2, "0")}`);
-const readersOf = (i: number) => Array.from({ length: 40 }, (_, k) => ROLES[(i * 7 + k) % ROLES.length]);
-
-function values(secrets: readonly { name: string; at: number }[]): Record<string, unknown> {
-    const used = [...new Set(secrets.flatMap((s) => readersOf(s.at)))].sort();
-    return {
-        mode: "owner",
-        owner: { accountId: OWNER, region: REGION },
-        consumers: { apps: { accountId: APPS, readers: used.map((role) => ({ role })) } },
-        secrets: secrets.map((s) => ({
-            name: s.name,
-            username: "app",
-            readers: readersOf(s.at).map((r) => `apps/${r}`),
-        })),
-        key: { alias: "platform" },
-        watch: { enabled: false },
-    };
-}
-
-const SECRETS = Array.from({ length: 24 }, (_, i) => ({ name: `svc-${i.toString().padStart(2, "0")}`, at: i }));
 /** Secrets whose readers sort last: packed afresh with the others, they do not land on the first key. */
 const OLD = [SECRETS[20], SECRETS[21]];
 
-async function owner(secrets: readonly { name: string; at: number }[], outputs?: Record<string, unknown>) {
+async function owner(secrets: readonly PackedSecret[], outputs?: Record<string, unknown>) {
     const mocks = new AwsMocks(outputs ? { [ref("platform")]: outputs } : {});
-    return runStack({ stack: "platform", config: stackConfig(values(secrets)), mocks });
+    return runStack({ stack: "platform", config: stackConfig(packedOwnerValues(secrets)), mocks });
 }
 
 const keyIdsOf = (run: StackRun) => run.outputs.keyIds as Record<string, string>;

@@ -1,0 +1,37 @@
+import { APPS, OWNER, REGION } from "./helpers";
+
+/**
+ * An owner stack whose secrets are each read by 40 of 60 long-named roles: a few of them fill a
+ * key policy, so packing needs several keys. Shared by the packed-key and previous-layout tests.
+ */
+const ROLES = Array.from({ length: 60 }, (_, j) => `reader-${"r".repeat(40)}-${j.toString().padStart(2, "0")}`);
+const readersOf = (i: number) => Array.from({ length: 40 }, (_, k) => ROLES[(i * 7 + k) % ROLES.length]);
+
+/** A secret and the position that picks its readers. */
+export interface PackedSecret {
+    readonly name: string;
+    readonly at: number;
+}
+
+/** 24 secrets, svc-00 to svc-23. */
+export const SECRETS: readonly PackedSecret[] = Array.from({ length: 24 }, (_, i) => ({
+    name: `svc-${i.toString().padStart(2, "0")}`,
+    at: i,
+}));
+
+/** The owner's config values (without the `secretshare:` prefix) for `secrets`. */
+export function packedOwnerValues(secrets: readonly PackedSecret[]): Record<string, unknown> {
+    const used = [...new Set(secrets.flatMap((s) => readersOf(s.at)))].sort();
+    return {
+        mode: "owner",
+        owner: { accountId: OWNER, region: REGION },
+        consumers: { apps: { accountId: APPS, readers: used.map((role) => ({ role })) } },
+        secrets: secrets.map((s) => ({
+            name: s.name,
+            username: "app",
+            readers: readersOf(s.at).map((r) => `apps/${r}`),
+        })),
+        key: { alias: "platform" },
+        watch: { enabled: false },
+    };
+}
