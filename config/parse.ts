@@ -48,7 +48,7 @@ export const stackRefs = z
 function parseOwnerStacks(
     values: Record<string, unknown>,
     problems: string[],
-    parse: <T>(key: string, schema: z.ZodType<T>) => T | undefined,
+    parse: <S extends z.ZodType>(key: string, schema: S) => z.output<S> | undefined,
 ): readonly string[] | undefined {
     const one = values.ownerStack !== undefined;
     const many = values.ownerStacks !== undefined;
