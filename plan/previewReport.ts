@@ -8,9 +8,12 @@ import { UNKNOWN } from "./runtime";
 /** In a preview plan, where a consumer's owner exports come from. */
 export function previewNote(plan: Plan, stack: PlannedStack): string | undefined {
     if (!plan.preview || !stack.reference) return undefined;
+    const owners = (stack.references ?? [stack.reference]).map((r) => r.stack);
+    const many = owners.length > 1;
     return (
-        `previewed against the exports of ${stack.reference.stack} as its first \`pulumi up\` leaves them ` +
-        `(a StackReference needs its owner deployed); what ${stack.reference.stack}'s first preview does not know is ${UNKNOWN}`
+        `previewed against the exports of ${owners.join(", ")} as ${many ? "their" : "its"} first \`pulumi up\` leaves them ` +
+        `(a StackReference needs its owner${many ? "s" : ""} deployed); what ${many ? "their" : `${owners[0]}'s`} first preview ` +
+        `does not know is ${UNKNOWN}`
     );
 }
 

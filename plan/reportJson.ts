@@ -25,6 +25,7 @@ export function toJson(report: Report): unknown {
             file: path.relative(plan.dir, s.file),
             mode: s.mode ?? null,
             reads: s.reference ? { reference: s.reference.name, stack: s.reference.stack } : null,
+            ...(s.references && { readsAll: s.references.map((r) => ({ reference: r.name, stack: r.stack })) }),
             placeholders: s.placeholders,
             resources: s.resources.map((r) => ({
                 type: r.type,

@@ -205,7 +205,7 @@ export function externalTrustWarnings(account: string, reader: ReaderGrant, insi
  * makes that identity exist before the role's trust policy is written: IAM refuses a trust policy
  * that names a principal that does not exist yet (MalformedPolicyDocument, "Invalid principal in
  * policy"), so the role's create would fail. A stack deploys after the stack it reads
- * (`secretshare:ownerStack`); stacks that do not read each other have no order, and within one
+ * (`secretshare:ownerStack`, each of `ownerStacks`); stacks that do not read each other have no order, and within one
  * stack the role and the identity are created at once (nothing in the trust policy refers to the
  * identity's resource). https://repost.aws/knowledge-center/iam-trust-policy-error
  * Returns a function of one reader: `(account, reader) => lines`.
@@ -221,13 +221,19 @@ export function trustOrderWarnings(
             creator.set(r.state.arn, s.name);
         }
     }
-    const reads = new Map(stacks.filter((s) => s.reference).map((s) => [s.name, s.reference?.stack as string]));
+    // Every stack a stack reads: a consumer of several owner stacks deploys after each of them.
+    const reads = new Map(
+        stacks.map((s) => [s.name, (s.references ?? (s.reference ? [s.reference] : [])).map((r) => r.stack)]),
+    );
     /** `a` deploys after `b`: it reads b's exports, directly or through the stacks it reads. */
     const after = (a: string, b: string) => {
         const seen = new Set<string>();
-        for (let s = reads.get(a); s !== undefined && !seen.has(s); s = reads.get(s)) {
+        const next = [...(reads.get(a) ?? [])];
+        for (let s = next.pop(); s !== undefined; s = next.pop()) {
             if (s === b) return true;
+            if (seen.has(s)) continue;
             seen.add(s);
+            next.push(...(reads.get(s) ?? []));
         }
         return false;
     };

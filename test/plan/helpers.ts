@@ -34,6 +34,7 @@ export interface JsonReport {
         file: string;
         mode: string | null;
         reads: { reference: string; stack: string } | null;
+        readsAll?: { reference: string; stack: string }[];
         placeholders: string[];
         resources: {
             type: string;

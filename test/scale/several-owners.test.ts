@@ -72,6 +72,10 @@ describe("several owner stacks, one consumer stack", function () {
         expect(code, stderr).to.equal(0);
         expect(report.stacks.map((s) => s.name)).to.deep.equal(["team-a", "team-b", "apps"]);
         const apps = report.stacks.find((s) => s.name === "apps") as JsonReport["stacks"][number];
+        // `reads` keeps its form (the first owner); `readsAll` lists each owner stack read.
+        const read = (stack: string) => ({ reference: ref(stack), stack });
+        expect([apps.reads, apps.readsAll]).to.deep.equal([read("team-a"), [read("team-a"), read("team-b")]]);
+        expect(report.stacks.find((s) => s.name === "team-a")).to.not.have.property("readsAll");
         // One inline policy per reader (user and role), naming both secrets and both keys.
         const policies = apps.resources.filter(
             (r) => r.type === "aws:iam/userPolicy:UserPolicy" || r.type === "aws:iam/rolePolicy:RolePolicy",
