@@ -3,7 +3,8 @@ import { KNOWN_SERVICES } from "../../policies/documents";
 import { ANONYMOUS } from "../proof/simulator";
 import { accountOfPrincipal, exact, fromTokens, tokens, type Pattern } from "./glob";
 import { contains, nonEmpty, type Cube, type Point, type Space, type VarConstraint } from "./solver";
-import { and, IAM_PRINCIPAL, PRINCIPAL, sidOf, translate, type Frame } from "./statements";
+import { candidates, type Candidate } from "./candidates";
+import { and, evaluate, IAM_PRINCIPAL, PRINCIPAL, sidOf, translate, type Frame } from "./statements";
 
 /**
  * Who one action on one resource lets in, following AWS's evaluation logic
@@ -188,9 +189,9 @@ export function decide(
         let viaAccount = false;
         let deny = false;
         let unknown = false;
-        for (const d of docs) {
-            for (const s of statementsOf(d.policy)) {
-                const t = translate(s, frame);
+        const read = (list: readonly Candidate[] | undefined) => {
+            for (const { statement: s, prepared } of list ?? []) {
+                const t = evaluate(prepared, frame.fixed);
                 if (!t.applies) continue;
                 if (t.notProven) unknown = true;
                 for (const part of t.parts) {
@@ -203,6 +204,13 @@ export function decide(
                     }
                 }
             }
+        };
+        // Only the statements that can hold the point (./candidates.ts): the same decision.
+        const principal = point[PRINCIPAL];
+        for (const d of docs) {
+            const c = candidates(d.policy, () => statementsOf(d.policy), frame);
+            read(c.general);
+            if (principal !== undefined) read(c.byPrincipal.get(principal));
         }
         return { direct, viaAccount, deny, unknown };
     };

@@ -150,23 +150,45 @@ function alternatives(
     return `${operator} on ${variable === PRINCIPAL ? "a principal key" : "a modelled key"} is not modelled`;
 }
 
-/** A condition on a key the request fixes: true, false, or undefined when it cannot be read. */
-function fixedHolds(operator: string, values: readonly string[], value: string | undefined): boolean | undefined {
-    if (/^For(Any|All)Values:/i.test(operator)) return undefined;
+/**
+ * A condition on a key the request fixes, read once: `holds` gives, for a value (undefined when
+ * absent), true, false, or undefined when it cannot be read; `readable` is false when it may give
+ * undefined.
+ */
+function fixedTest(
+    operator: string,
+    values: readonly string[],
+): { holds: (value: string | undefined) => boolean | undefined; readable: boolean } {
+    const unread = { holds: () => undefined, readable: false };
+    if (/^For(Any|All)Values:/i.test(operator)) return unread;
     const ifExists = /IfExists$/i.test(operator);
     const base = operator.replace(/IfExists$/i, "");
-    if (/^Null$/i.test(base)) return values.some((v) => v.toLowerCase() === String(value === undefined));
+    if (/^Null$/i.test(base))
+        return {
+            holds: (value) => values.some((v) => v.toLowerCase() === String(value === undefined)),
+            readable: true,
+        };
     const negated = NEGATED.test(base);
-    if (!negated && !POSITIVE.test(base)) return undefined;
-    if (value === undefined) return negated || ifExists;
-    const patterns: Pattern[] = [];
+    if (!negated && !POSITIVE.test(base)) return unread;
+    let patterns: Pattern[] | undefined = [];
     for (const v of values) {
         const p = patternOf(base, v, false);
-        if (typeof p === "string") return undefined;
+        if (typeof p === "string") {
+            patterns = undefined;
+            break;
+        }
         patterns.push(p);
     }
-    const any = patterns.some((p) => matches(p, value));
-    return negated ? !any : any;
+    const known = patterns;
+    return {
+        holds: (value) => {
+            if (value === undefined) return negated || ifExists;
+            if (!known) return undefined;
+            const any = known.some((p) => matches(p, value));
+            return negated ? !any : any;
+        },
+        readable: known !== undefined,
+    };
 }
 
 const PRINCIPAL_ARN = "aws:principalarn";
@@ -175,31 +197,101 @@ const ACCOUNT_KEYS = ["aws:principalaccount", "kms:calleraccount"];
 /** Above this many cubes for one statement, it is not proven (a product of many conditions). */
 const MAX_PARTS = 5000;
 
-const translated = new WeakMap<object, Map<string, Translated>>();
-
-/**
- * The statement as cubes over the frame's variables, or why it cannot be decided. Pure, so kept
- * per statement and frame: a key policy is read once per secret it encrypts, a document once per check.
- */
-export function translate(s: LiveStatement, frame: Frame): Translated {
-    if (!s || typeof s !== "object") return { applies: false, parts: [] };
-    const key = `${frame.action}\0${frame.resource}\0${JSON.stringify(frame.fixed)}\0${JSON.stringify(frame.vars)}`;
-    let byFrame = translated.get(s);
-    if (!byFrame) translated.set(s, (byFrame = new Map<string, Translated>()));
-    let t = byFrame.get(key);
-    if (!t) byFrame.set(key, (t = translateOnce(s, frame)));
-    return t;
+/** A condition on a key the request fixes, in the order the statement writes its conditions. */
+interface FixedCheck {
+    readonly key: string;
+    readonly holds: (value: string | undefined) => boolean | undefined;
+    /** `holds` never gives undefined. */
+    readonly readable: boolean;
+    /** The translation when it cannot be read. */
+    readonly unread: Translated;
 }
 
-function translateOnce(s: LiveStatement, frame: Frame): Translated {
-    if (!s || typeof s !== "object" || !covers(s, frame)) return { applies: false, parts: [] };
+/**
+ * A statement read for every frame of one shape (`shapeOf`): all but the values of the keys the
+ * request fixes, which each frame checks in `fixed`. The statement translates to `constant` in any
+ * frame of the shape; else to the first fixed check's `unread` or `APPLIES_TO_NONE` when it does
+ * not hold, else to `result`.
+ */
+export interface Prepared {
+    readonly constant?: Translated;
+    readonly fixed: readonly FixedCheck[];
+    readonly result: Translated;
+}
+
+/** A statement that covers the request and whose conditions exclude it. */
+const APPLIES_TO_NONE: Translated = Object.freeze({ applies: true, parts: Object.freeze([]) });
+const APPLIES_NOT: Translated = Object.freeze({ applies: false, parts: Object.freeze([]) });
+
+const prepared = new WeakMap<object, Map<string, Prepared>>();
+const shapes = new WeakMap<Frame, string>();
+
+/**
+ * What of a frame a statement's reading depends on, besides the values of the fixed keys: the
+ * action, the resource, which keys are fixed and how keys are modelled. A key policy is read once
+ * for all the secrets it encrypts (their frames differ only in the encryption context's value).
+ */
+export function shapeOf(frame: Frame): string {
+    let k = shapes.get(frame);
+    if (k === undefined) {
+        const fixed = Object.keys(frame.fixed).sort();
+        k = `${frame.action}\0${frame.resource}\0${JSON.stringify(fixed)}\0${JSON.stringify(frame.vars)}`;
+        shapes.set(frame, k);
+    }
+    return k;
+}
+
+/** The statement read for the frame's shape; kept per statement and shape (statements are not changed). */
+export function prepare(s: LiveStatement, frame: Frame): Prepared {
+    if (!s || typeof s !== "object") return { constant: APPLIES_NOT, fixed: [], result: APPLIES_NOT };
+    const key = shapeOf(frame);
+    let byShape = prepared.get(s);
+    if (!byShape) prepared.set(s, (byShape = new Map<string, Prepared>()));
+    let p = byShape.get(key);
+    if (!p) byShape.set(key, (p = prepareOnce(s, frame)));
+    return p;
+}
+
+/** The statement's translation in a frame of the prepared shape. */
+export function evaluate(p: Prepared, fixed: Frame["fixed"]): Translated {
+    if (p.constant) return p.constant;
+    for (const c of p.fixed) {
+        const holds = c.holds(fixed[c.key]);
+        if (holds === undefined) return c.unread;
+        if (!holds) return APPLIES_TO_NONE;
+    }
+    return p.result;
+}
+
+/**
+ * The statement as cubes over the frame's variables, or why it cannot be decided. Pure: read once
+ * per statement and shape of frame (`prepare`), then checked against the frame's fixed values.
+ */
+export function translate(s: LiveStatement, frame: Frame): Translated {
+    return evaluate(prepare(s, frame), frame.fixed);
+}
+
+/**
+ * Conditions are read in the order written; the first that decides ends the reading. A fixed key's
+ * condition decides only in a frame (it fails, or cannot be read), so each is kept as a check;
+ * the first condition on a modelled key that cannot be read (or too many combinations) gives the
+ * result when every check before it holds, as reading the frame at once would.
+ */
+function prepareOnce(s: LiveStatement, frame: Frame): Prepared {
+    if (!covers(s, frame)) return { constant: APPLIES_NOT, fixed: [], result: APPLIES_NOT };
     const who = principals(s);
-    if (typeof who === "string") return { applies: true, parts: [], notProven: who };
+    if (typeof who === "string") {
+        const t = notProven(who);
+        return { constant: t, fixed: [], result: t };
+    }
     let alts: { cube: Cube; accountLevel: boolean }[] = who.map((a) => ({
         cube: a.cube,
         accountLevel: !!a.accountLevel,
     }));
     const conditions: string[] = [];
+    const fixed: FixedCheck[] = [];
+    const done = (result: Translated): Prepared =>
+        fixed.length ? { fixed, result } : { constant: result, fixed, result };
     const condition = s.Condition;
     if (condition && typeof condition === "object") {
         for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
@@ -209,9 +301,11 @@ function translateOnce(s: LiveStatement, frame: Frame): Translated {
                 const values = list(raw);
                 const written = `${rawKey} ${operator} ${values.join(", ")}`;
                 if (key in frame.fixed) {
-                    const holds = fixedHolds(operator, values, frame.fixed[key]);
-                    if (holds === undefined) return notProven(`${written}: the operator is not read`);
-                    if (!holds) return { applies: true, parts: [] };
+                    fixed.push({
+                        key,
+                        ...fixedTest(operator, values),
+                        unread: notProven(`${written}: the operator is not read`),
+                    });
                     continue;
                 }
                 const variable = key === PRINCIPAL_ARN || ACCOUNT_KEYS.includes(key) ? PRINCIPAL : frame.vars[key];
@@ -220,18 +314,19 @@ function translateOnce(s: LiveStatement, frame: Frame): Translated {
                     continue;
                 }
                 const options = alternatives(operator, values, variable, ACCOUNT_KEYS.includes(key));
-                if (typeof options === "string") return notProven(`${written}: ${options}`);
+                if (typeof options === "string") return done(notProven(`${written}: ${options}`));
                 alts = alts.flatMap((a) =>
                     options.flatMap((o) => {
                         const cube = and(a.cube, o.cube);
                         return cube ? [{ cube, accountLevel: a.accountLevel }] : [];
                     }),
                 );
-                if (alts.length > MAX_PARTS) return notProven(`more than ${MAX_PARTS} combinations of conditions`);
+                if (alts.length > MAX_PARTS)
+                    return done(notProven(`more than ${MAX_PARTS} combinations of conditions`));
             }
         }
     }
-    return { applies: true, parts: alts.map((a) => ({ ...a, conditions })) };
+    return done({ applies: true, parts: alts.map((a) => ({ ...a, conditions })) });
 }
 
 const notProven = (reason: string): Translated => ({ applies: true, parts: [], notProven: reason });
