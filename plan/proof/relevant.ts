@@ -66,3 +66,24 @@ export function relevantStatements(policy: unknown, principalArn: string, caller
     if (kept.length === statements.length) return policy;
     return { ...policy, Statement: kept.length ? kept : [statements[0]] };
 }
+
+/**
+ * An identity policy with the Allow statements whose actions are all literal and none is
+ * `action` left out (the same rule as above, without principals: an identity policy names none);
+ * the document itself when it is not of the usual form or nothing can be left out. The simulator
+ * evaluates every statement of every document for each request, and a reader's policy holds a
+ * statement per action, each listing all its secrets or keys.
+ */
+export function relevantIdentityStatements(policy: unknown, action: string): unknown {
+    if (typeof policy !== "object" || policy === null) return policy;
+    const statements = (policy as { Statement?: unknown }).Statement;
+    if (!Array.isArray(statements)) return policy;
+    const kept = statements.filter((raw) => {
+        if (typeof raw !== "object" || raw === null) return true;
+        const s = raw as Stmt;
+        if (s.Effect !== "Allow" || s.NotAction !== undefined || s.Principal !== undefined) return true;
+        return !actionCannotMatch(s, action);
+    });
+    if (kept.length === statements.length) return policy;
+    return { ...policy, Statement: kept.length ? kept : [statements[0]] };
+}

@@ -1,4 +1,10 @@
 import {
+    createValidatedPolicy,
+    validateIdentityPolicy,
+    validateResourcePolicy,
+    type ValidatedPolicy,
+} from "@cloud-copilot/iam-policy";
+import {
     anonymousPrincipal,
     getDenialReasons,
     runSimulation,
@@ -6,7 +12,7 @@ import {
     type Simulation,
 } from "@cloud-copilot/iam-simulate";
 import { accountOfArn, parseIdentityArn } from "../../aws/arn";
-import { relevantStatements } from "./relevant";
+import { relevantIdentityStatements, relevantStatements } from "./relevant";
 
 /**
  * The adapter to the IAM policy simulator (@cloud-copilot/iam-simulate): one request, one action,
@@ -74,6 +80,55 @@ export function principalContext(principal: string): {
     return { caller, context: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": id.accountId } };
 }
 
+type Validate = (policy: unknown) => ReturnType<typeof validateIdentityPolicy>;
+
+const validatedIdentity = new WeakMap<object, ValidatedPolicy>();
+const validatedResource = new WeakMap<object, ValidatedPolicy>();
+
+/**
+ * A document validated once, in the form the simulator takes instead of the document itself
+ * (`ValidatedPolicy`, which it then does not validate again): the same documents recur in
+ * thousands of requests. Kept per document object (documents are not changed once planned),
+ * identity and resource documents apart (they are validated by different rules). A resource
+ * document with a `name` of its own is passed as it is: the simulator names the resource policy
+ * by it.
+ */
+function validated(policy: unknown, cache: WeakMap<object, ValidatedPolicy>, validate: Validate): unknown {
+    if (typeof policy !== "object" || policy === null || "name" in policy) return policy;
+    let v = cache.get(policy);
+    if (!v) cache.set(policy, (v = createValidatedPolicy(policy, validate)));
+    return v;
+}
+
+const relevant = new WeakMap<object, Map<string, unknown>>();
+
+/** `trim(policy)`, kept per document and `key`: the same result, the same object, for the caches above. */
+function kept(policy: unknown, key: string, trim: (policy: unknown) => unknown): unknown {
+    if (typeof policy !== "object" || policy === null) return trim(policy);
+    let byRequest = relevant.get(policy);
+    if (!byRequest) relevant.set(policy, (byRequest = new Map<string, unknown>()));
+    if (!byRequest.has(key)) byRequest.set(key, trim(policy));
+    return byRequest.get(key);
+}
+
+/** The resource policy's statements that can apply (./relevant.ts). */
+const relevantOf = (policy: unknown, principal: string, caller: string, action: string) =>
+    kept(policy, `${principal}\0${caller}\0${action}`, (p) => relevantStatements(p, principal, caller, action));
+
+/**
+ * An identity policy's statements that can apply (./relevant.ts), once it is valid: a statement
+ * left out must not hide an error the simulator would report for the whole document.
+ */
+function identityOf(policy: unknown, action: string): unknown {
+    const whole = validated(policy, validatedIdentity, validateIdentityPolicy);
+    if (whole === policy || (whole as ValidatedPolicy).errors.length) return whole;
+    return validated(
+        kept(policy, `\0${action}`, (p) => relevantIdentityStatements(p, action)),
+        validatedIdentity,
+        validateIdentityPolicy,
+    );
+}
+
 /** Runs one request through the simulator (one action per simulation). */
 export async function simulate(request: SimulationRequest): Promise<SimulationOutcome> {
     for (const k of Object.keys(request.context)) {
@@ -90,16 +145,22 @@ export async function simulate(request: SimulationRequest): Promise<SimulationOu
             resource: { resource: request.resource, accountId: accountOfArn(request.resource) },
             contextVariables: context,
         },
-        identityPolicies: request.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
+        identityPolicies: request.identityPolicies.map((p) => ({
+            name: p.name,
+            policy: identityOf(p.policy, request.action),
+        })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         ...(request.resourcePolicy && {
             // Only the statements that can apply: the same decision, without evaluating every other
             // reader's statement of a packed key policy for each probe (./relevant.ts).
-            resourcePolicy:
+            resourcePolicy: validated(
                 caller === ANONYMOUS || isServicePrincipal(caller)
                     ? request.resourcePolicy.policy
-                    : relevantStatements(request.resourcePolicy.policy, request.principal, caller, request.action),
+                    : relevantOf(request.resourcePolicy.policy, request.principal, caller, request.action),
+                validatedResource,
+                validateResourcePolicy,
+            ),
         }),
     };
     let result: RunSimulationResults;
