@@ -2,7 +2,7 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { simulateSettled, type SettledOutcome, type SimulationRequest } from "./simulator";
-import type { BatchMessage, WorkerInput } from "./worker";
+import type { WorkerJob, WorkerMessage } from "./worker";
 
 /**
  * Simulates many requests, in worker threads (plan/proof/worker.ts) alongside the main thread
@@ -69,7 +69,7 @@ async function simulateInParallel(
     const counter = new Int32Array(new SharedArrayBuffer(4));
     // Only what `simulate` reads crosses to the workers; the structured clone keeps the documents
     // shared between requests shared (each is copied once per worker, not once per request).
-    const input: WorkerInput = {
+    const input: Omit<WorkerJob, "job"> = {
         requests: requests.map((r) => ({
             principal: r.principal,
             action: r.action,
@@ -81,12 +81,27 @@ async function simulateInParallel(
         counter,
         batchSize,
     };
-    const finished = Array.from({ length: workers }, () => {
-        const worker = new Worker(workerBootstrap(), { eval: true, workerData: input });
-        worker.on("message", (m: BatchMessage) => m.outcomes.forEach((o, i) => (outcomes[m.start + i] = o)));
+    const job = ++jobs;
+    const finished = poolOf(workers).map((worker) => {
         return new Promise<void>((resolve) => {
-            worker.once("error", () => resolve());
-            worker.once("exit", () => resolve());
+            const onMessage = (m: WorkerMessage) => {
+                if (m.job !== job) return;
+                if ("done" in m) end();
+                else m.outcomes.forEach((o, i) => (outcomes[m.start + i] = o));
+            };
+            const end = () => {
+                worker.off("message", onMessage);
+                worker.off("error", end);
+                worker.off("exit", end);
+                // Idle, it does not keep the process alive.
+                worker.unref();
+                resolve();
+            };
+            worker.on("message", onMessage);
+            worker.once("error", end);
+            worker.once("exit", end);
+            worker.ref();
+            worker.postMessage({ job, ...input } satisfies WorkerJob);
         });
     });
     for (;;) {
@@ -101,6 +116,29 @@ async function simulateInParallel(
     await Promise.all(finished);
     for (let i = 0; i < requests.length; i++) outcomes[i] ??= await simulateSettled(requests[i]);
     return outcomes as SettledOutcome[];
+}
+
+let jobs = 0;
+const started: Worker[] = [];
+const dead = new WeakSet<Worker>();
+
+/**
+ * `n` worker threads, started once and kept for the next calls (the access matrix, then the
+ * analysis's confirmations): a worker's start, with its module loader, the TypeScript compiler
+ * and the simulator's data files, is paid once per process. A worker that failed or exited is
+ * replaced.
+ */
+function poolOf(n: number): Worker[] {
+    const alive = () => started.filter((w) => !dead.has(w));
+    while (alive().length < n) {
+        const worker = new Worker(workerBootstrap(), { eval: true });
+        const gone = () => dead.add(worker);
+        worker.once("error", gone);
+        worker.once("exit", gone);
+        worker.unref();
+        started.push(worker);
+    }
+    return alive().slice(0, n);
 }
 
 /**

@@ -1,14 +1,17 @@
-import { parentPort, workerData } from "worker_threads";
+import { parentPort } from "worker_threads";
 import { simulateSettled, type SettledOutcome, type SimulationRequest } from "./simulator";
 
 /**
- * A worker thread of the access matrix (see plan/proof/pool.ts): it takes batches of the plan's
- * requests by claiming the next batch number from a counter shared with the main thread and the
- * other workers, simulates them with the same `simulate`, and posts each batch's outcomes with
- * its position. The main thread judges them in the checks' order.
+ * A worker thread of the access matrix (see plan/proof/pool.ts): for each job the main thread
+ * posts (one per call of the pool), it takes batches of the job's requests by claiming the next
+ * batch number from a counter shared with the main thread and the other workers, simulates them
+ * with the same `simulate`, posts each batch's outcomes with its position, and then that the job
+ * is done. The main thread judges them in the checks' order.
  */
 
-export interface WorkerInput {
+export interface WorkerJob {
+    /** Which call of the pool the job is (a worker serves one call after another). */
+    readonly job: number;
     readonly requests: readonly SimulationRequest[];
     /** Int32Array over a SharedArrayBuffer: [next batch number]. */
     readonly counter: Int32Array;
@@ -16,19 +19,29 @@ export interface WorkerInput {
 }
 
 export interface BatchMessage {
+    readonly job: number;
     readonly start: number;
     readonly outcomes: readonly SettledOutcome[];
 }
 
-async function run(input: WorkerInput): Promise<void> {
-    const { requests, counter, batchSize } = input;
+/** Sent after the job's last batch. */
+export interface DoneMessage {
+    readonly job: number;
+    readonly done: true;
+}
+
+export type WorkerMessage = BatchMessage | DoneMessage;
+
+async function run(input: WorkerJob): Promise<void> {
+    const { job, requests, counter, batchSize } = input;
     for (;;) {
         const start = Atomics.add(counter, 0, 1) * batchSize;
         if (start >= requests.length) break;
         const outcomes: SettledOutcome[] = [];
         for (const request of requests.slice(start, start + batchSize)) outcomes.push(await simulateSettled(request));
-        parentPort?.postMessage({ start, outcomes } satisfies BatchMessage);
+        parentPort?.postMessage({ job, start, outcomes } satisfies BatchMessage);
     }
+    parentPort?.postMessage({ job, done: true } satisfies DoneMessage);
 }
 
-if (parentPort) void run(workerData as WorkerInput);
+parentPort?.on("message", (input: WorkerJob) => void run(input));
