@@ -23,14 +23,23 @@ export interface Candidates {
 }
 
 const cache = new WeakMap<object, Map<string, Candidates>>();
+const EMPTY: ReadonlyMap<string, readonly Candidate[]> = new Map();
 
 /** The one principal a cube can hold, when it names one exactly (as `contains` reads it). */
 const exactPrincipal = (part: Part): string | undefined =>
     part.cube[PRINCIPAL]?.pos.find((p) => p.exact !== undefined)?.exact;
 
+/** Below this many statements, a document's statements are all read: an index would not repay itself. */
+const INDEXED = 16;
+
 /** The candidates of `statements` (a document's) for frames of `frame`'s shape. */
 export function candidates(policy: unknown, statements: () => readonly LiveStatement[], frame: Frame): Candidates {
     if (typeof policy !== "object" || policy === null) return build(statements(), frame);
+    const list = (policy as { Statement?: unknown }).Statement;
+    if (!Array.isArray(list) || list.length < INDEXED) {
+        const all = statements().map((statement) => ({ statement, prepared: prepare(statement, frame) }));
+        return { general: all, byPrincipal: EMPTY };
+    }
     const key = shapeOf(frame);
     let byShape = cache.get(policy);
     if (!byShape) cache.set(policy, (byShape = new Map<string, Candidates>()));

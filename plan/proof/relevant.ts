@@ -67,23 +67,59 @@ export function relevantStatements(policy: unknown, principalArn: string, caller
     return { ...policy, Statement: kept.length ? kept : [statements[0]] };
 }
 
+const asciiLower = (v: string) => v.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
 /**
- * An identity policy with the Allow statements whose actions are all literal and none is
- * `action` left out (the same rule as above, without principals: an identity policy names none);
- * the document itself when it is not of the usual form or nothing can be left out. The simulator
- * evaluates every statement of every document for each request, and a reader's policy holds a
- * statement per action, each listing all its secrets or keys.
+ * Whether a policy's Resource value provably does not match the request's resource, read as the
+ * simulator reads it: an ARN of six parts or more whose partition, service, region and account
+ * each compare without regard to ASCII case (a case-insensitive regex of the part, so only parts
+ * of letters, digits and dashes are read here), and whose resource part compares exactly. A value
+ * with a wildcard or a `$` (a policy variable), a shorter ARN, or a request resource with a `*`
+ * or of fewer than six parts is never left out.
  */
-export function relevantIdentityStatements(policy: unknown, action: string): unknown {
+function resourceCannotMatch(value: unknown, resource: string): boolean {
+    if (typeof value !== "string" || /[*?$]/.test(value) || resource.includes("*")) return false;
+    const p = value.split(":");
+    const r = resource.split(":");
+    if (p.length < 6 || r.length < 6) return false;
+    for (let i = 1; i <= 4; i++) {
+        if (!/^[A-Za-z0-9-]*$/.test(p[i])) return false;
+        if (asciiLower(p[i]) !== asciiLower(r[i])) return true;
+    }
+    return p.slice(5).join(":") !== r.slice(5).join(":");
+}
+
+/**
+ * An identity policy with what cannot apply to `action` on `resource` left out: the Allow
+ * statements whose actions are all literal and none is `action` (the same rule as above, without
+ * principals: an identity policy names none), and in the other Allow statements, the Resource
+ * values that provably do not match `resource`, a statement left with none left out too. The
+ * document itself when it is not of the usual form or nothing can be left out; a document that
+ * keeps no statement keeps its first, as above. The simulator evaluates every statement and every
+ * resource of every document for each request, and a reader's policy holds a statement per
+ * action, each listing all its secrets or keys.
+ */
+export function relevantIdentityStatements(policy: unknown, action: string, resource: string): unknown {
     if (typeof policy !== "object" || policy === null) return policy;
     const statements = (policy as { Statement?: unknown }).Statement;
     if (!Array.isArray(statements)) return policy;
-    const kept = statements.filter((raw) => {
-        if (typeof raw !== "object" || raw === null) return true;
-        const s = raw as Stmt;
-        if (s.Effect !== "Allow" || s.NotAction !== undefined || s.Principal !== undefined) return true;
-        return !actionCannotMatch(s, action);
+    let changed = false;
+    const kept = statements.flatMap((raw: unknown) => {
+        if (typeof raw !== "object" || raw === null) return [raw];
+        const s = raw as Stmt & { readonly Resource?: unknown };
+        if (s.Effect !== "Allow" || s.NotAction !== undefined || s.Principal !== undefined) return [raw];
+        if (actionCannotMatch(s, action)) {
+            changed = true;
+            return [];
+        }
+        if (s.NotResource !== undefined || s.Resource === undefined) return [raw];
+        const values = Array.isArray(s.Resource) ? (s.Resource as unknown[]) : [s.Resource];
+        const may = values.filter((v) => !resourceCannotMatch(v, resource));
+        if (may.length === values.length) return [raw];
+        changed = true;
+        if (!may.length) return [];
+        return [{ ...s, Resource: may }];
     });
-    if (kept.length === statements.length) return policy;
+    if (!changed) return policy;
     return { ...policy, Statement: kept.length ? kept : [statements[0]] };
 }

@@ -119,11 +119,11 @@ const relevantOf = (policy: unknown, principal: string, caller: string, action: 
  * An identity policy's statements that can apply (./relevant.ts), once it is valid: a statement
  * left out must not hide an error the simulator would report for the whole document.
  */
-function identityOf(policy: unknown, action: string): unknown {
+function identityOf(policy: unknown, action: string, resource: string): unknown {
     const whole = validated(policy, validatedIdentity, validateIdentityPolicy);
     if (whole === policy || (whole as ValidatedPolicy).errors.length) return whole;
     return validated(
-        kept(policy, `\0${action}`, (p) => relevantIdentityStatements(p, action)),
+        kept(policy, `\0${action}\0${resource}`, (p) => relevantIdentityStatements(p, action, resource)),
         validatedIdentity,
         validateIdentityPolicy,
     );
@@ -147,7 +147,7 @@ export async function simulate(request: SimulationRequest): Promise<SimulationOu
         },
         identityPolicies: request.identityPolicies.map((p) => ({
             name: p.name,
-            policy: identityOf(p.policy, request.action),
+            policy: identityOf(p.policy, request.action, request.resource),
         })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],

@@ -233,6 +233,26 @@ const statement = fc
         return { ...s, Resource: "*", ...(conditions.length && { Condition }) };
     });
 
+/** Statements the analysis reads without "not proven" (as in a packed key policy), for long documents. */
+const readable = fc
+    .record({
+        Effect: fc.constantFrom("Allow", "Allow", "Allow", "Deny"),
+        Principal: fc.oneof(
+            fc.constantFrom(...PRINCIPALS).map((p) => ({ AWS: p })),
+            fc.array(fc.constantFrom(...PRINCIPALS), { minLength: 1, maxLength: 3 }).map((p) => ({ AWS: p })),
+            fc.constantFrom("222222222222", `arn:aws:iam::${OWNER}:root`).map((a) => ({ AWS: a })),
+        ),
+        Action: fc.constantFrom("kms:Decrypt", "kms:Encrypt"),
+        secrets: fc.option(fc.array(fc.constantFrom(...SECRETS), { minLength: 1, maxLength: 2 }), { nil: undefined }),
+        via: fc.option(fc.constantFrom(...VIA), { nil: undefined }),
+    })
+    .map(({ secrets, via, ...s }): LiveStatement => {
+        const Condition: Record<string, Record<string, unknown>> = {};
+        if (secrets) Condition.StringLike = { "kms:EncryptionContext:SecretARN": secrets };
+        if (via) Condition.StringEquals = { "kms:ViaService": via };
+        return { ...s, Resource: "*", ...(Object.keys(Condition).length && { Condition }) };
+    });
+
 /** Frames of one or two shapes: the encryption context's value varies, and one lacks kms:ViaService. */
 const frames = (secret: string, via: string | undefined): Frame => ({
     action: "kms:Decrypt",
@@ -274,8 +294,24 @@ describe("plan/analysis: a statement read once per shape of frame, and decide ov
         const seen = new Set<string>();
         fc.assert(
             fc.property(
-                fc.array(statement, { minLength: 1, maxLength: 8 }),
-                fc.array(statement, { maxLength: 3 }),
+                // Long enough, often, to be indexed (plan/analysis/candidates.ts reads a short one
+                // whole), and not always "not proven" for everyone.
+                fc
+                    .tuple(
+                        fc.array(readable, { maxLength: 30, size: "max" }),
+                        fc.array(statement, { maxLength: 2 }),
+                        fc.nat(),
+                    )
+                    .map(([many, few, at]) => [
+                        ...many.slice(0, at % (many.length + 1)),
+                        ...few,
+                        ...many.slice(at % (many.length + 1)),
+                    ]),
+                // The identity side: often allowing, so that the key policy decides.
+                fc.oneof(
+                    fc.constant([{ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }]),
+                    fc.array(statement, { maxLength: 3 }),
+                ),
                 fc.array(
                     fc.tuple(
                         fc.constantFrom(...SECRETS),
@@ -332,6 +368,13 @@ describe("plan/analysis: a statement read once per shape of frame, and decide ov
                     Resource: "*",
                     Condition: { "ForAnyValue:StringEquals": { "kms:ViaService": VIA[1] } },
                 },
+                // Long enough to be indexed: statements that never apply.
+                ...Array.from({ length: 12 }, () => ({
+                    Effect: "Allow",
+                    Principal: { AWS: PRINCIPALS[3] },
+                    Action: "kms:Encrypt",
+                    Resource: "*",
+                })),
             ],
         };
         const frame = frames(SECRETS[0], VIA[0]);

@@ -1,9 +1,10 @@
 import { expect } from "chai";
+import * as fc from "fast-check";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { generate, parseShape } from "../../../bench/scale";
 import { parseConfig, type OwnerStackConfig } from "../../../config";
 import { ownerLayout } from "../../../policies/layout";
-import { relevantStatements } from "../../../plan/proof/relevant";
+import { relevantIdentityStatements, relevantStatements } from "../../../plan/proof/relevant";
 import { principalContext } from "../../../plan/proof/simulator";
 
 /**
@@ -116,5 +117,99 @@ describe("plan/proof/relevant.ts", function () {
             "kms:Decrypt",
         );
         expect(none).to.deep.equal({ Version: "2012-10-17", Statement: [doc.Statement[0]] });
+    });
+
+    it("an identity policy: the simulator decides as over the whole document, for random documents and requests", async () => {
+        const SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf";
+        // Look-alikes of the requested ARNs: other case by part, other secrets, wildcards,
+        // variables, short ARNs and parts the simulator reads as regexes.
+        const resources = [
+            SECRET,
+            "arn:AWS:SecretsManager:US-EAST-1:111111111111:secret:db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111111111111:secret:DB-AbCdEf",
+            "xyz:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111111111111:secret:app-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-*",
+            "arn:aws:secretsmanager:us-east-?:111111111111:secret:db-AbCdEf",
+            "arn:aws:secretsmanager:us.east.1:111111111111:secret:db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111111111111:secret:${aws:username}",
+            "arn:aws:secretsmanager:us-east-1:111111111111:secret",
+            "arn:aws:secretsmanager:us-east-1:111111111111",
+            KEY,
+            "arn:aws:kms:us-east-1:111111111111:key/other",
+            "*",
+        ];
+        const statement = fc.record({
+            Effect: fc.constantFrom("Allow", "Allow", "Deny"),
+            Action: fc.constantFrom(
+                "secretsmanager:GetSecretValue",
+                "kms:Decrypt",
+                "kms:*",
+                ["kms:Decrypt", "secretsmanager:GetSecretValue"],
+                "secretsmanager:DescribeSecret",
+            ),
+            Resource: fc.oneof(
+                fc.constantFrom(...resources),
+                fc.array(fc.constantFrom(...resources), { minLength: 1, maxLength: 4 }),
+            ),
+        });
+        const simulateWith = async (identity: unknown, action: string, resource: string) => {
+            const result = await runSimulation(
+                {
+                    request: {
+                        principal: "arn:aws:iam::111111111111:user/admin",
+                        action,
+                        resource: { resource, accountId: "111111111111" },
+                        contextVariables: { "aws:username": "db-AbCdEf" },
+                    },
+                    identityPolicies: [{ name: "reader", policy: identity }],
+                    serviceControlPolicies: [],
+                    resourceControlPolicies: [],
+                },
+                {},
+            );
+            if (result.resultType === "error") return `error ${result.errors.message}`;
+            const results = result.resultType === "single" ? [result.result] : result.results;
+            return JSON.stringify([result.overallResult, results.map((r) => r.ignoredContextKeys)]);
+        };
+        const seen = new Set<string>();
+        await fc.assert(
+            fc.asyncProperty(
+                fc.array(statement, { minLength: 1, maxLength: 4 }),
+                fc.constantFrom(
+                    ["secretsmanager:GetSecretValue", SECRET],
+                    ["kms:Decrypt", KEY],
+                    [
+                        "secretsmanager:GetSecretValue",
+                        "arn:aws:secretsmanager:us-east-1:111111111111:secret:app-AbCdEf",
+                    ],
+                ),
+                async (statements, [action, resource]) => {
+                    const doc = { Version: "2012-10-17", Statement: statements };
+                    const whole = await simulateWith(doc, action, resource);
+                    const trimmed = relevantIdentityStatements(doc, action, resource);
+                    expect(await simulateWith(trimmed, action, resource), JSON.stringify(doc)).to.equal(whole);
+                    seen.add(whole.split(",")[0]);
+                },
+            ),
+            { numRuns: 400 },
+        );
+        expect([...seen].sort()).to.deep.equal(['["Allowed"', '["ExplicitlyDenied"', '["ImplicitlyDenied"']);
+        // It does leave out: another action's statement and the values that are other resources.
+        const doc = {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: "kms:Decrypt", Resource: KEY },
+                {
+                    Effect: "Allow",
+                    Action: "secretsmanager:GetSecretValue",
+                    Resource: [resources[4], SECRET, resources[5]],
+                },
+            ],
+        };
+        expect(relevantIdentityStatements(doc, "secretsmanager:GetSecretValue", SECRET)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET, resources[5]] }],
+        });
     });
 });
