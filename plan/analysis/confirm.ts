@@ -65,15 +65,21 @@ export async function analyseAccess(
     options: PoolOptions = {},
 ): Promise<Analysis> {
     const who = whoCanRead(plan);
-    const known = new Map<string, CheckResult>();
-    for (const c of matrix.checks) known.set(keyOf(c), c);
     const inputs = [...who.secrets, ...who.roles].flatMap((s) => s.requests);
     const requests = inputs.map(requestOf);
+    // The matrix's checks by request, for those of a principal, action and resource asked here
+    // (the others' keys cannot equal a request's).
+    const asked = new Set(requests.map((r) => `${r.principal}\0${r.action}\0${r.resource}`));
+    const known = new Map<string, CheckResult>();
+    for (const c of matrix.checks) if (asked.has(`${c.principal}\0${c.action}\0${c.resource}`)) known.set(keyOf(c), c);
     const fresh = requests.map((r, i) => ({ r, i })).filter(({ r }) => !known.has(keyOf(r)));
-    const outcomes = await simulateAll(
+    // The worker threads simulate while this thread cross-checks the matrix (it needs no outcome).
+    const simulated = simulateAll(
         fresh.map((f) => f.r),
         options,
     );
+    const cross = crossCheck(matrix.checks);
+    const outcomes = await simulated;
     const decisions = new Map<number, string>();
     fresh.forEach((f, j) => {
         const o = outcomes[j];
@@ -96,7 +102,6 @@ export async function analyseAccess(
             );
         }
     });
-    const cross = crossCheck(matrix.checks);
     return {
         ...who,
         agreement: {
