@@ -49,13 +49,26 @@ export const isNegated = (e: ConditionEntry) =>
 /** A value written with a policy variable (`${aws:username}`): its value depends on the request. */
 const hasVariable = (v: string) => v.includes("${");
 
-/** IAM's wildcard match: `*` any run of characters, `?` one. */
+const globs = new Map<string, RegExp>();
+
+/**
+ * IAM's wildcard match: `*` any run of characters, `?` one. Each pattern's regex is built once
+ * (the probes test the same patterns for every reader); it has no g or y flag, so `test` keeps no
+ * state between calls.
+ */
 export function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
-    const source = pattern
-        .split("")
-        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-        .join("");
-    return new RegExp(`^${source}$`, ignoreCase ? "i" : "").test(value);
+    const key = `${ignoreCase ? "i" : "s"}${pattern}`;
+    let re = globs.get(key);
+    if (!re) {
+        const source = pattern
+            .split("")
+            .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+            .join("");
+        re = new RegExp(`^${source}$`, ignoreCase ? "i" : "");
+        if (globs.size >= 50_000) globs.clear();
+        globs.set(key, re);
+    }
+    return re.test(value);
 }
 
 /** A value that matches a pattern: each wildcard stands for one "x". */
