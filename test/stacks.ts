@@ -2,7 +2,7 @@ import { Resource } from "@pulumi/pulumi";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 
 /**
- * Loaded by mocha before the tests (.mocharc.json). Pulumi's runtime captures two kinds of stacks
+ * Loaded by mocha before the tests (test/register.js). Pulumi's runtime captures two kinds of stacks
  * that the mock runtime never reads, and capturing and formatting them (each frame mapped back to
  * the TypeScript sources by ts-node) costs more than the tests themselves:
  *
