@@ -2,7 +2,7 @@ import { Resource } from "@pulumi/pulumi";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 
 /**
- * Loaded by mocha before the tests (.mocharc.json). Pulumi's runtime captures two kinds of stacks
+ * Loaded by mocha before the tests (test/register.js). Pulumi's runtime captures two kinds of stacks
  * that the mock runtime never reads, and capturing and formatting them (each frame mapped back to
  * the TypeScript sources by ts-node) costs more than the tests themselves:
  *
@@ -11,10 +11,13 @@ import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
  *   Pulumi's function still runs, and still tracks every promise for its leak check. With
  *   PULUMI_DEBUG_PROMISE_LEAKS set they keep their frames.
  *   https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/debuggable.ts
- * - Resource.callsites parses `new Error().stack` for each resource's source position, which the
- *   engine shows and the mock runtime ignores. Here V8 formats that stack itself, without ts-node's
- *   source maps, as under `npm start` (plan/cli.ts).
+ * - Resource.callsites captures and parses `new Error().stack`, every frame (it lifts
+ *   Error.stackTraceLimit itself), for each resource's source position and stack trace, which the
+ *   engine shows and the mock runtime never reads (its registerResource passes neither to the
+ *   mocks). Here it finds no frames: Pulumi then registers the resource without a source position,
+ *   as it does for a frame it cannot parse.
  *   https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/resource.ts
+ *   https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/mocks.ts
  *
  * Every other error keeps its stack, mapped to the TypeScript line that threw.
  */
@@ -45,15 +48,5 @@ if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     };
 }
 
-const resource = Resource as unknown as Callsites;
-const callsites = resource.callsites.bind(Resource);
 // The constructor calls it as `Resource.callsites()`, so replacing the static reaches every call.
-resource.callsites = () => {
-    const prepare = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
-    delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
-    try {
-        return callsites();
-    } finally {
-        if (prepare) Object.defineProperty(Error, "prepareStackTrace", prepare);
-    }
-};
+(Resource as unknown as Callsites).callsites = () => [];

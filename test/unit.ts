@@ -10,12 +10,14 @@ import * as path from "path";
 
 /** Started first, longest first; the rest follow in path order. */
 export const LONGEST_FIRST: readonly string[] = [
-    "test/ci/workflows.test.ts",
-    "test/plan/proof/pool.test.ts",
-    "test/guardrails/policy-pack.test.ts",
+    "test/plan/diff/gitref.test.ts",
     "test/plan/plan.test.ts",
+    "test/ci/workflows.test.ts",
+    "test/guardrails/policy-pack.test.ts",
+    "test/plan/proof/pool.test.ts",
+    "test/policies/packing.property.test.ts",
     "test/plan/preview.test.ts",
-    "test/ci/permissions.test.ts",
+    "test/plan/diff/mermaid.test.ts",
 ];
 
 /** Every `*.test.ts` under test/, relative to `root`, sorted: what `mocha 'test/**\/*.test.ts'` runs. */

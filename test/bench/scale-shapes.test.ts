@@ -36,6 +36,9 @@ describe("bench/scale.ts: sharded shapes", function () {
     });
 
     const set = generate(parseShape("2000x200x50/10"));
+    // Each owner's layout, computed once for the two cases that read them.
+    let laidOut: Map<string, OwnerLayout> | undefined;
+    const layouts = () => (laidOut ??= new Map(set.owners.map((o) => [o.ref, layoutOf(o.stack)])));
 
     it("shards the secrets over the owner stacks in blocks, each secret in exactly one, with aliases of their own", () => {
         expect(set.owners.map((o) => o.stack.stack)).to.deep.equal(
@@ -64,27 +67,25 @@ describe("bench/scale.ts: sharded shapes", function () {
         const one = layoutOf(generate(parseShape("500x50x10")).owner);
         expect(one.keys.length).to.be.at.most(10);
         for (const r of one.sizes) expect(r.size, r.document).to.be.at.most(r.max);
-        const layouts = set.owners.map((o) => layoutOf(o.stack));
-        for (const l of layouts) {
+        for (const l of layouts().values()) {
             for (const r of l.sizes) expect(r.size, r.document).to.be.at.most(r.max);
             // 200 secrets whose reader sets barely overlap: about 5 full keys (a key each would be 200).
             expect(l.keys.length).to.be.at.most(6);
         }
         // The key policies are packed: every key but each stack's last at least 90% full.
-        for (const l of layouts) {
+        for (const l of layouts().values()) {
             const fill = l.sizes.filter((r) => r.limit === "keyPolicy").map((r) => r.size / LIMITS.keyPolicy.size);
             for (const f of fill.slice(0, -1)) expect(f).to.be.at.least(0.9);
         }
     });
 
     it("gives each consumer's readers identity policies within their limits, over every owner it reads", () => {
-        const layouts = new Map(set.owners.map((o) => [o.ref, layoutOf(o.stack)]));
         for (const c of set.consumers.slice(0, 10)) {
             const name = (c.values["secretshare:consumer"] as { name: string }).name;
             const refs = c.values["secretshare:ownerStacks"] as string[];
             const merged = mergeOwnerViews(
                 refs.map((ref) => {
-                    const l = layouts.get(ref) as OwnerLayout;
+                    const l = layouts().get(ref) as OwnerLayout;
                     const secrets = Object.keys(l.keyOf);
                     return {
                         stack: ref,

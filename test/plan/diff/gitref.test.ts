@@ -11,9 +11,11 @@ import { committedStacks, withBob, type Stacks } from "./helpers";
 
 /**
  * `--against <git ref>`: the base is planned by the ref's own code in a temporary worktree (a
- * child process), and gives the same diff as the same commit's plan saved as JSON. A throwaway
- * repository with this project's files and two commits of stack files; each base plan here is a
- * whole process, so the cases are few.
+ * child process), and gives the same diff as the same commit's plan saved as JSON. One throwaway
+ * repository for the file, with this project's files: the main line has two commits of stack
+ * files (`base`, then `head`); branches off `base` replace plan/cli.ts with a stand-in (a plan
+ * that fails, one that is not proven, one that hangs), at the cost of a bare Node process rather
+ * than a whole plan. Each base plan here is a whole process, so the cases are few.
  */
 
 const git = (cwd: string, ...args: string[]) =>
@@ -30,11 +32,10 @@ function writeStacks(dir: string, stacks: Stacks): void {
 }
 
 /**
- * A repository with this project's tracked files: commit 1 `base`, commit 2 `head`. With
- * `baseCli`, commit 1's plan/cli.ts is that script instead: a base whose plan fails or hangs, at
- * the cost of a bare Node process rather than a whole plan.
+ * A repository with this project's tracked files: commit 1 `base`, commit 2 `head` (checked out);
+ * and for each entry of `standIns`, a branch of that name off `base` whose plan/cli.ts is that script.
  */
-function repository(base: Stacks, head: Stacks, baseCli?: string): string {
+function repository(base: Stacks, head: Stacks, standIns: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-diff-repo-"));
     // The working tree's files, tracked or new (not ignored): the program as this test runs it.
     for (const file of git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split("\n")) {
@@ -44,12 +45,16 @@ function repository(base: Stacks, head: Stacks, baseCli?: string): string {
     }
     git(dir, "init", "--quiet");
     writeStacks(dir, base);
-    const cli = path.join(dir, "plan", "cli.ts");
-    const realCli = fs.readFileSync(cli, "utf8");
-    if (baseCli !== undefined) fs.writeFileSync(cli, baseCli);
     git(dir, "add", "-A");
     git(dir, "commit", "--quiet", "-m", "base");
-    fs.writeFileSync(cli, realCli);
+    const cli = path.join(dir, "plan", "cli.ts");
+    for (const [branch, script] of Object.entries(standIns)) {
+        git(dir, "checkout", "--quiet", "-b", branch);
+        fs.writeFileSync(cli, script);
+        git(dir, "commit", "--quiet", "-am", branch);
+        // Back to the main line: plan/cli.ts as committed in `base`.
+        git(dir, "checkout", "--quiet", "-");
+    }
     writeStacks(dir, head);
     git(dir, "commit", "--quiet", "-am", "head");
     return dir;
@@ -67,8 +72,22 @@ const worktrees = (dir: string) => git(dir, "worktree", "list").split("\n").leng
 describe("access diff against a git ref", function () {
     this.timeout(120_000);
 
+    let dir: string;
+    before(() => {
+        dir = repository(committedStacks(), withBob(), {
+            // Fails as a plan with a bad config does (test/plan/cli.test.ts has that error).
+            failing:
+                'process.stderr.write("error: invalid secretshare configuration: owner.accountId = \\"12345\\"\\n");\nprocess.exit(2);\n',
+            // Answers as a plan without a world snapshot does: a plan in JSON, exit 5.
+            "not-proven":
+                'process.stdout.write(JSON.stringify({ ok: false, proven: false, project: "secretshare", stacks: [], access: [] }));\n' +
+                "process.exit(5);\n",
+            hanging: "setTimeout(() => undefined, 120_000);\n",
+        });
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
     it("HEAD~1 gives the same diff as HEAD~1's plan saved as JSON, and leaves no worktree", async () => {
-        const dir = repository(committedStacks(), withBob());
         // A temporary directory of this test's own: others running the suite on the machine share /tmp.
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-diff-tmp-"));
         const ownTmp = process.env.TMPDIR;
@@ -88,8 +107,8 @@ describe("access diff against a git ref", function () {
         git(dir, "checkout", "--quiet", "HEAD~1");
         const saved = await plan(["--json"], dir);
         git(dir, "checkout", "--quiet", "-");
-        fs.writeFileSync(path.join(os.tmpdir(), "secretshare-diff-base.json"), saved.stdout);
-        const byFile = await plan(["--against", path.join(os.tmpdir(), "secretshare-diff-base.json"), "--json"], dir);
+        fs.writeFileSync(path.join(tmp, "secretshare-diff-base.json"), saved.stdout);
+        const byFile = await plan(["--against", path.join(tmp, "secretshare-diff-base.json"), "--json"], dir);
 
         const [a, b] = [JSON.parse(byRef.stdout) as PlanDiff, JSON.parse(byFile.stdout) as PlanDiff];
         expect(a.base.label).to.match(/^HEAD~1 \([0-9a-f]{12}\)$/);
@@ -101,11 +120,7 @@ describe("access diff against a git ref", function () {
     });
 
     it("a ref whose plan fails: exit 2 with the ref's error, and its worktree is removed", async () => {
-        // The ref's own plan/cli.ts fails as a plan with a bad config does (test/plan/cli.test.ts has that error).
-        const failing =
-            'process.stderr.write("error: invalid secretshare configuration: owner.accountId = \\"12345\\"\\n");\nprocess.exit(2);\n';
-        const dir = repository(committedStacks(), committedStacks(), failing);
-        const out = await plan(["--against", "HEAD~1", "--head", headFile()], dir);
+        const out = await plan(["--against", "failing", "--head", headFile()], dir);
         expect(out.code).to.equal(2);
         expect(out.stderr).to.match(
             /error: the plan at [0-9a-f]{12} failed \(exit 2\):\nerror: invalid secretshare configuration[\s\S]*owner\.accountId = "12345"/,
@@ -114,26 +129,20 @@ describe("access diff against a git ref", function () {
     });
 
     it("a ref whose plan is not proven (exit 5: existing resources without a world snapshot) is still compared", async () => {
-        // The ref's own plan/cli.ts answers as a plan without a snapshot does: a plan in JSON, exit 5.
-        const notProven =
-            'process.stdout.write(JSON.stringify({ ok: false, proven: false, project: "secretshare", stacks: [], access: [] }));\n' +
-            "process.exit(5);\n";
-        const dir = repository(committedStacks(), committedStacks(), notProven);
-        const out = await plan(["--against", "HEAD~1", "--head", headFile(), "--json"], dir);
+        const out = await plan(["--against", "not-proven", "--head", headFile(), "--json"], dir);
         expect(out.code, out.stderr).to.equal(0);
-        expect((JSON.parse(out.stdout) as PlanDiff).base.label).to.match(/^HEAD~1 \([0-9a-f]{12}\)$/);
+        expect((JSON.parse(out.stdout) as PlanDiff).base.label).to.match(/^not-proven \([0-9a-f]{12}\)$/);
         expect(worktrees(dir)).to.equal(1);
     });
 
     it("Ctrl-C (SIGINT) while the ref is planned: the worktree and its directory are removed, exit 130", async () => {
-        const dir = repository(committedStacks(), committedStacks(), "setTimeout(() => undefined, 120_000);\n");
         const child = spawn(
             process.execPath,
             [
                 path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"),
                 "--swc",
                 path.join(ROOT, "plan", "cli.ts"),
-            ].concat(["--against", "HEAD~1", "--head", headFile(), "--dir", dir]),
+            ].concat(["--against", "hanging", "--head", headFile(), "--dir", dir]),
             { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
         );
         const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
