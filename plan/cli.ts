@@ -205,7 +205,13 @@ export async function main(
         else if (args.format === "markdown") io.stdout(toMarkdown(report));
         else io.stdout(args.verbose ? toText(report) : toSummaryText(report));
         phase("report");
-        if (process.env.SECRETSHARE_TIMINGS) io.stderr(`timings: ${JSON.stringify(timings)}\n`);
+        if (process.env.SECRETSHARE_TIMINGS) {
+            io.stderr(`timings: ${JSON.stringify(timings)}\n`);
+            // What was planned, for `npm run bench`, which times the text report a person reads.
+            const resources = planned.stacks.reduce((n, s) => n + s.resources.length, 0);
+            const size = { stacks: planned.stacks.length, resources, checks: access.checks.length };
+            io.stderr(`planned: ${JSON.stringify(size)}\n`);
+        }
         return !isOk(access, analysis) ? 1 : isProven(access) ? 0 : NOT_PROVEN_EXIT;
     } catch (e) {
         failure = e;
