@@ -1,5 +1,6 @@
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { Resource } from "@pulumi/pulumi";
 import { parseCommandLine } from "../common/args";
 import { isUserError, UsageError } from "../common/errors";
 import { plan, type PlanOptions } from "./plan";
@@ -245,9 +246,15 @@ if (require.main === module) {
     // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/resource.ts (Resource.callsites)
     delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     // Capturing those traces at all is the rest of that cost (docs/benchmark.md has the figures).
-    // Without frames Pulumi records no source position, which the mock runtime does not use.
-    // SECRETSHARE_TRACE=1 keeps them.
-    if (!process.env.SECRETSHARE_TRACE) Error.stackTraceLimit = 0;
+    // Without frames Pulumi records no source position, which the mock runtime does not use:
+    // Resource.callsites lifts Error.stackTraceLimit itself, so it is replaced by one that finds
+    // no frames (Pulumi then registers the resource without a source position, as for a frame it
+    // cannot parse). SECRETSHARE_TRACE=1 keeps both.
+    // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/mocks.ts
+    if (!process.env.SECRETSHARE_TRACE) {
+        Error.stackTraceLimit = 0;
+        (Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+    }
     void main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
     });
