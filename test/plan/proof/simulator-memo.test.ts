@@ -221,7 +221,7 @@ describe("the simulator's memos (patches/@cloud-copilot+iam-simulate+0.1.173.pat
                     // The same key in another case: the encryption context's key is the caller's.
                     "kms:encryptioncontext:secretarn": fc.constantFrom(...SECRETS),
                     // A key of many values, read as such only if its type is known.
-                    "kms:EncryptionContextKeys": fc.constantFrom(["SecretARN"], ["SecretARN", "Other"]),
+                    "kms:EncryptionContextKeys": fc.constantFrom<string[]>(["SecretARN"], ["SecretARN", "Other"]),
                     "aws:ResourceTag/team": fc.constant("dev"),
                 },
                 { requiredKeys: ["aws:username"] },
