@@ -193,20 +193,42 @@ describe("plan/proof/relevant.ts", function () {
             "arn:aws:kms:us-east-1:111111111111:key/other",
             "*",
         ];
-        const statement = fc.record({
-            Effect: fc.constantFrom("Allow", "Allow", "Deny"),
-            Action: fc.constantFrom(
-                "secretsmanager:GetSecretValue",
-                "kms:Decrypt",
-                "kms:*",
-                ["kms:Decrypt", "secretsmanager:GetSecretValue"],
-                "secretsmanager:DescribeSecret",
-            ),
-            Resource: fc.oneof(
-                fc.constantFrom(...resources),
-                fc.array(fc.constantFrom(...resources), { minLength: 1, maxLength: 4 }),
-            ),
-        });
+        const statement = fc
+            .record({
+                Effect: fc.constantFrom("Allow", "Allow", "Deny"),
+                Action: fc.constantFrom(
+                    "secretsmanager:GetSecretValue",
+                    "kms:Decrypt",
+                    "kms:*",
+                    ["kms:Decrypt", "secretsmanager:GetSecretValue"],
+                    "secretsmanager:DescribeSecret",
+                    // Service and action names compare without regard to case; wildcards.
+                    "SecretsManager:getsecretvalue",
+                    "KMS:DECRYPT",
+                    "secretsmanager:Get*",
+                    "secretsmanager:GetSecretValu?",
+                    "*",
+                ),
+                Resource: fc.oneof(
+                    fc.constantFrom(...resources),
+                    fc.array(fc.constantFrom(...resources), { minLength: 1, maxLength: 4 }),
+                ),
+                // NotAction and NotResource statements are kept whole.
+                not: fc.constantFrom<string[]>([], [], ["Action"], ["Resource"], ["Action", "Resource"]),
+                Condition: fc.constantFrom(
+                    undefined,
+                    { StringEquals: { "aws:username": "db-AbCdEf" } },
+                    {
+                        StringEquals: { "aws:username": "other" },
+                    },
+                ),
+            })
+            .map(({ not, Condition, ...s }) => {
+                const out: Record<string, unknown> = { Effect: s.Effect, ...(Condition && { Condition }) };
+                out[not.includes("Action") ? "NotAction" : "Action"] = s.Action;
+                out[not.includes("Resource") ? "NotResource" : "Resource"] = s.Resource;
+                return out;
+            });
         const simulateWith = async (identity: unknown, action: string, resource: string) => {
             const result = await runSimulation(
                 {
