@@ -93,13 +93,16 @@ async function simulateInParallel(
                 worker.off("message", onMessage);
                 worker.off("error", end);
                 worker.off("exit", end);
-                // Idle, it does not keep the process alive.
-                worker.unref();
+                // Idle, it does not keep the process alive; busy with another call's job, it must.
+                const left = (busy.get(worker) ?? 1) - 1;
+                busy.set(worker, left);
+                if (left === 0) worker.unref();
                 resolve();
             };
             worker.on("message", onMessage);
             worker.once("error", end);
             worker.once("exit", end);
+            busy.set(worker, (busy.get(worker) ?? 0) + 1);
             worker.ref();
             worker.postMessage({ job, ...input } satisfies WorkerJob);
         });
@@ -121,6 +124,8 @@ async function simulateInParallel(
 let jobs = 0;
 const started: Worker[] = [];
 const dead = new WeakSet<Worker>();
+/** The jobs a worker has been given and not yet finished (calls may overlap). */
+const busy = new WeakMap<Worker, number>();
 
 /**
  * `n` worker threads, started once and kept for the next calls (the access matrix, then the

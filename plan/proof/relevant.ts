@@ -37,16 +37,24 @@ function principalCannotMatch(s: Stmt, principalArn: string, callerArn: string):
     if (keys.length !== 1 || keys[0] !== "AWS") return false;
     const id = parseIdentityArn(principalArn);
     if (!id) return false;
-    const root = `arn:${id.partition}:iam::${id.accountId}:root`;
     const values = list((p as { AWS: unknown }).AWS);
     if (!values.length || !values.every(literal)) return false;
     return values.every((v) => {
         const value = v;
         if (/^\d{12}$/.test(value)) return value !== id.accountId;
         if (!value.startsWith("arn:")) return false;
-        return value !== principalArn && value !== callerArn && value !== root;
+        // The simulator reads any `arn:<partition>:iam::<account>:root` as the account (its fifth
+        // part), whatever the partition.
+        if (/^arn:.*?:iam::[0-9]{12}:root$/.test(value)) return value.split(":")[4] !== id.accountId;
+        // A role acts through a session, which the simulator matches to a role ARN by the name's
+        // last path segment, without regard to case or accents, whatever the path.
+        if (id.kind === "role" && /:role\//.test(value) && sameRoleName(value, id.name)) return false;
+        return value !== principalArn && value !== callerArn;
     });
 }
+
+const sameRoleName = (roleArn: string, name: string) =>
+    roleArn.slice(roleArn.lastIndexOf("/") + 1).localeCompare(name, "en", { sensitivity: "base" }) === 0;
 
 /**
  * `policy` with the statements that cannot apply to `principalArn` (an IAM user or role ARN;

@@ -111,9 +111,19 @@ function kept(policy: unknown, key: string, trim: (policy: unknown) => unknown):
     return byRequest.get(key);
 }
 
-/** The resource policy's statements that can apply (./relevant.ts). */
-const relevantOf = (policy: unknown, principal: string, caller: string, action: string) =>
-    kept(policy, `${principal}\0${caller}\0${action}`, (p) => relevantStatements(p, principal, caller, action));
+/**
+ * The resource policy's statements that can apply (./relevant.ts), once it is valid: as for an
+ * identity policy, a statement left out must not hide an error in the whole document.
+ */
+function relevantOf(policy: unknown, principal: string, caller: string, action: string): unknown {
+    const whole = validated(policy, validatedResource, validateResourcePolicy);
+    if (whole === policy || (whole as ValidatedPolicy).errors.length) return whole;
+    return validated(
+        kept(policy, `${principal}\0${caller}\0${action}`, (p) => relevantStatements(p, principal, caller, action)),
+        validatedResource,
+        validateResourcePolicy,
+    );
+}
 
 /**
  * An identity policy's statements that can apply (./relevant.ts), once it is valid: a statement
@@ -154,13 +164,10 @@ export async function simulate(request: SimulationRequest): Promise<SimulationOu
         ...(request.resourcePolicy && {
             // Only the statements that can apply: the same decision, without evaluating every other
             // reader's statement of a packed key policy for each probe (./relevant.ts).
-            resourcePolicy: validated(
+            resourcePolicy:
                 caller === ANONYMOUS || isServicePrincipal(caller)
-                    ? request.resourcePolicy.policy
+                    ? validated(request.resourcePolicy.policy, validatedResource, validateResourcePolicy)
                     : relevantOf(request.resourcePolicy.policy, request.principal, caller, request.action),
-                validatedResource,
-                validateResourcePolicy,
-            ),
         }),
     };
     let result: RunSimulationResults;

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -59,5 +60,35 @@ describe("the access matrix in worker threads", function () {
         expect(failed(inOrder)).to.have.length.greaterThan(0);
         expect(failed(parallel)).to.deep.equal(failed(inOrder));
         expect(parallel).to.deep.equal(inOrder);
+    });
+
+    it("finishes every call when calls overlap: a worker idle for one call is still busy with the other", () => {
+        // In a process of its own: a worker unref'd while it still has a job would let the process
+        // end (with exit code 0) before that job's outcomes arrive.
+        const script = `
+            const { simulateAll } = require(${JSON.stringify(path.resolve(__dirname, "../../../plan/proof/pool.ts"))});
+            const SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf";
+            const request = (i) => ({
+                principal: "arn:aws:iam::111111111111:user/u" + i,
+                action: "secretsmanager:GetSecretValue",
+                resource: SECRET,
+                context: {},
+                identityPolicies: [{ name: "reader", policy: { Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET }] } }],
+            });
+            const calls = [[20, 5], [2000, 200]].map(([n, batchSize]) =>
+                simulateAll(Array.from({ length: n }, (_, i) => request(i)), { workers: 1, threshold: 0, batchSize }));
+            Promise.all(calls).then((all) => console.log(JSON.stringify(all.map((outcomes) =>
+                outcomes.filter((o) => o.decision === "Allowed").length))));
+        `;
+        const run = spawnSync(
+            process.execPath,
+            ["-r", require.resolve("ts-node/register/transpile-only"), "-e", script],
+            {
+                encoding: "utf8",
+            },
+        );
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout.trim()).to.equal("[20,2000]");
     });
 });

@@ -119,6 +119,60 @@ describe("plan/proof/relevant.ts", function () {
         expect(none).to.deep.equal({ Version: "2012-10-17", Statement: [doc.Statement[0]] });
     });
 
+    it("a key policy: the simulator decides as over the whole document, for random principals written every way", async () => {
+        // Principal values the simulator matches to a caller other than by equality: a role's
+        // session matches its role by name (any case, accents, path); a root ARN of any partition
+        // is its account.
+        const values = [
+            "arn:aws:iam::222222222222:role/app",
+            "arn:aws:iam::222222222222:role/APP",
+            "arn:aws:iam::222222222222:role/team/app",
+            "arn:aws:iam::222222222222:role/\u00e4pp",
+            "arn:aws:iam::222222222222:role/other",
+            "arn:aws:iam::333333333333:role/app",
+            "arn:aws:iam::222222222222:user/app",
+            "arn:aws:iam::222222222222:user/App",
+            "arn:aws:sts::222222222222:assumed-role/app/secretshare-plan",
+            "arn:aws:iam::222222222222:root",
+            "arn:aws-cn:iam::222222222222:root",
+            "arn:aws:iam::333333333333:root",
+            "222222222222",
+            "333333333333",
+            "arn:aws:iam::222222222222:role/a*",
+            "*",
+        ];
+        const statement = fc.record({
+            Effect: fc.constantFrom("Allow", "Allow", "Deny"),
+            Principal: fc.oneof(
+                fc.constantFrom(...values).map((v) => ({ AWS: v })),
+                fc.array(fc.constantFrom(...values), { minLength: 1, maxLength: 3 }).map((v) => ({ AWS: v })),
+            ),
+            Action: fc.constantFrom("kms:Decrypt", "kms:Encrypt", "KMS:decrypt", "kms:*"),
+            Resource: fc.constant("*"),
+        });
+        const seen = new Set<string>();
+        await fc.assert(
+            fc.asyncProperty(
+                fc.array(statement, { minLength: 1, maxLength: 4 }),
+                fc.constantFrom(
+                    "arn:aws:iam::222222222222:role/app",
+                    "arn:aws:iam::222222222222:role/team/app",
+                    "arn:aws:iam::222222222222:user/app",
+                ),
+                async (statements, principal) => {
+                    const doc = { Version: "2012-10-17", Statement: statements };
+                    const { caller } = principalContext(principal);
+                    const whole = await decide(principal, "kms:Decrypt", "db", doc);
+                    const trimmed = relevantStatements(doc, principal, caller, "kms:Decrypt");
+                    expect(await decide(principal, "kms:Decrypt", "db", trimmed), JSON.stringify(doc)).to.equal(whole);
+                    seen.add(whole);
+                },
+            ),
+            { numRuns: 300 },
+        );
+        expect([...seen].sort()).to.deep.equal(["Allowed", "ExplicitlyDenied", "ImplicitlyDenied"]);
+    });
+
     it("an identity policy: the simulator decides as over the whole document, for random documents and requests", async () => {
         const SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf";
         // Look-alikes of the requested ARNs: other case by part, other secrets, wildcards,
@@ -139,20 +193,42 @@ describe("plan/proof/relevant.ts", function () {
             "arn:aws:kms:us-east-1:111111111111:key/other",
             "*",
         ];
-        const statement = fc.record({
-            Effect: fc.constantFrom("Allow", "Allow", "Deny"),
-            Action: fc.constantFrom(
-                "secretsmanager:GetSecretValue",
-                "kms:Decrypt",
-                "kms:*",
-                ["kms:Decrypt", "secretsmanager:GetSecretValue"],
-                "secretsmanager:DescribeSecret",
-            ),
-            Resource: fc.oneof(
-                fc.constantFrom(...resources),
-                fc.array(fc.constantFrom(...resources), { minLength: 1, maxLength: 4 }),
-            ),
-        });
+        const statement = fc
+            .record({
+                Effect: fc.constantFrom("Allow", "Allow", "Deny"),
+                Action: fc.constantFrom(
+                    "secretsmanager:GetSecretValue",
+                    "kms:Decrypt",
+                    "kms:*",
+                    ["kms:Decrypt", "secretsmanager:GetSecretValue"],
+                    "secretsmanager:DescribeSecret",
+                    // Service and action names compare without regard to case; wildcards.
+                    "SecretsManager:getsecretvalue",
+                    "KMS:DECRYPT",
+                    "secretsmanager:Get*",
+                    "secretsmanager:GetSecretValu?",
+                    "*",
+                ),
+                Resource: fc.oneof(
+                    fc.constantFrom(...resources),
+                    fc.array(fc.constantFrom(...resources), { minLength: 1, maxLength: 4 }),
+                ),
+                // NotAction and NotResource statements are kept whole.
+                not: fc.constantFrom<string[]>([], [], ["Action"], ["Resource"], ["Action", "Resource"]),
+                Condition: fc.constantFrom(
+                    undefined,
+                    { StringEquals: { "aws:username": "db-AbCdEf" } },
+                    {
+                        StringEquals: { "aws:username": "other" },
+                    },
+                ),
+            })
+            .map(({ not, Condition, ...s }) => {
+                const out: Record<string, unknown> = { Effect: s.Effect, ...(Condition && { Condition }) };
+                out[not.includes("Action") ? "NotAction" : "Action"] = s.Action;
+                out[not.includes("Resource") ? "NotResource" : "Resource"] = s.Resource;
+                return out;
+            });
         const simulateWith = async (identity: unknown, action: string, resource: string) => {
             const result = await runSimulation(
                 {

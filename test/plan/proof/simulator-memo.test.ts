@@ -169,6 +169,8 @@ describe("the simulator's memos (patches/@cloud-copilot+iam-simulate+0.1.173.pat
                 .map((v) => ({ StringEquals: { "kms:ViaService": v } })),
             fc.constantFrom("AWSCURRENT", "AWS*").map((v) => ({ StringLike: { "secretsmanager:VersionStage": v } })),
             fc.constantFrom("true", "false").map((v) => ({ Null: { "secretsmanager:VersionStage": v } })),
+            fc.constant({ "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["SecretARN"] } }),
+            fc.constant({ StringEquals: { "aws:ResourceTag/team": "dev" } }),
         );
         const statementArb = fc
             .record({
@@ -198,6 +200,17 @@ describe("the simulator's memos (patches/@cloud-copilot+iam-simulate+0.1.173.pat
                 ...SECRETS.map((r) => ["secretsmanager:GetSecretValue", r]),
                 ["kms:Decrypt", KEY],
                 ["kms:Encrypt", KEY],
+                // Each memo's every input matters: another action on the same resource (other
+                // context keys), an action with no resource type (wildcard only), an action on a
+                // resource of another type.
+                ["kms:DescribeKey", KEY],
+                ["kms:ListKeys", "*"],
+                ["secretsmanager:ListSecrets", "*"],
+                ["kms:Decrypt", SECRETS[0]],
+                ["secretsmanager:GetSecretValue", KEY],
+                // One action, resources of two types (with other context keys).
+                ["kms:CreateAlias", KEY],
+                ["kms:CreateAlias", `arn:aws:kms:us-east-1:${OWNER}:alias/db`],
             ),
             context: fc.record(
                 {
@@ -205,6 +218,11 @@ describe("the simulator's memos (patches/@cloud-copilot+iam-simulate+0.1.173.pat
                     "kms:ViaService": fc.constant("secretsmanager.us-east-1.amazonaws.com"),
                     "kms:EncryptionContext:SecretARN": fc.constantFrom(...SECRETS),
                     "secretsmanager:VersionStage": fc.constantFrom("AWSCURRENT", "AWSPENDING"),
+                    // The same key in another case: the encryption context's key is the caller's.
+                    "kms:encryptioncontext:secretarn": fc.constantFrom(...SECRETS),
+                    // A key of many values, read as such only if its type is known.
+                    "kms:EncryptionContextKeys": fc.constantFrom<string[]>(["SecretARN"], ["SecretARN", "Other"]),
+                    "aws:ResourceTag/team": fc.constant("dev"),
                 },
                 { requiredKeys: ["aws:username"] },
             ),
@@ -274,5 +292,54 @@ describe("the simulator's memos (patches/@cloud-copilot+iam-simulate+0.1.173.pat
         );
         // Not vacuous: the requests were decided every way.
         expect([...decisions].sort()).to.include.members(['"Allowed"', '"ExplicitlyDenied"', '"ImplicitlyDenied"']);
+    });
+
+    it("a key of many values is read as such after keys of one value (each key's type is its own)", async () => {
+        const OWNER = "111111111111";
+        const simulation = (contextVariables: Record<string, string | string[]>): warm.Simulation => ({
+            request: {
+                principal: "arn:aws:iam::222222222222:user/alice",
+                action: "kms:Decrypt",
+                resource: {
+                    resource: `arn:aws:kms:us-east-1:${OWNER}:key/0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9`,
+                    accountId: OWNER,
+                },
+                contextVariables,
+            },
+            identityPolicies: [
+                {
+                    name: "identity",
+                    policy: {
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Action: "kms:Decrypt",
+                                Resource: "*",
+                                Condition: {
+                                    "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["SecretARN"] },
+                                },
+                            },
+                        ],
+                    },
+                },
+            ],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: {
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { AWS: "222222222222" }, Action: "*", Resource: "*" }],
+            },
+        });
+        const decisions = [];
+        for (const keys of [["SecretARN"], ["SecretARN", "Other"]]) {
+            await warm.runSimulation(simulation({ "aws:username": "alice", "kms:ViaService": "x" }), {});
+            const r = await warm.runSimulation(
+                simulation({ "aws:username": "alice", "kms:EncryptionContextKeys": keys }),
+                {},
+            );
+            decisions.push(r.resultType === "error" ? r.errors.message : r.overallResult);
+        }
+        expect(decisions).to.deep.equal(["Allowed", "ImplicitlyDenied"]);
     });
 });

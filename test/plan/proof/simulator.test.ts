@@ -127,6 +127,30 @@ describe("simulate: the principal keys", () => {
         );
     });
 
+    it("refuses a request whose identity or key policy has an invalid statement, even one for someone or something else", async () => {
+        const valid = decrypt(STUART, { "kms:ViaService": VIA, "kms:EncryptionContext:SecretARN": SECRET });
+        expect((await simulate(valid)).decision).to.equal("Allowed");
+        const keyDoc = valid.resourcePolicy!.policy as { Statement: object[] };
+        const invalid = { Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Conditions: {} };
+        const other = { ...invalid, Principal: { AWS: `arn:aws:iam::333333333333:root` } };
+        const badKey = {
+            ...valid,
+            resourcePolicy: { name: "key policy", policy: { ...keyDoc, Statement: [...keyDoc.Statement, other] } },
+        };
+        const identityDoc = identity.policy as unknown as { Statement: object[] };
+        const encrypt = { ...invalid, Action: "kms:Encrypt" };
+        const badIdentity = {
+            ...valid,
+            identityPolicies: [
+                { name: "identity", policy: { ...identityDoc, Statement: [...identityDoc.Statement, encrypt] } },
+            ],
+        };
+        for (const request of [badKey, badIdentity]) {
+            const outcome = await simulate(request);
+            expect([outcome.decision, outcome.error]).to.deep.equal([undefined, "policy.errors"]);
+        }
+    });
+
     it("denies when the resource policy names someone else, and says which policy denied", async () => {
         const outcome = await simulate({ ...read(STUART), resourcePolicy: secretPolicy([ROLE]) });
         expect(outcome.decision).to.equal("ImplicitlyDenied");
