@@ -214,11 +214,30 @@ export function decide(
         }
         return { direct, viaAccount, deny, unknown };
     };
-    const res = side(resource ? [resource] : []);
-    const id = side(identity);
+    return combine(side(resource ? [resource] : []), side(identity), point[PRINCIPAL] ?? "", service, account);
+}
+
+/** What the statements of one side (the resource policy, or the identity policies) say of a point. */
+export interface Side {
+    /** An Allow naming the principal itself. */
+    readonly direct: boolean;
+    /** An Allow naming the principal's account (its root). */
+    readonly viaAccount: boolean;
+    readonly deny: boolean;
+    /** A statement whose outcome depends on a condition or a value not known. */
+    readonly unknown: boolean;
+}
+
+/** The decision from both sides, as AWS combines a resource policy with identity policies. */
+export function combine(
+    res: Side,
+    id: Side,
+    principal: string,
+    service: Service,
+    account: string,
+): "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "unknown" {
     if (res.deny || id.deny) return "ExplicitlyDenied";
     if (res.unknown || id.unknown) return "unknown";
-    const principal = point[PRINCIPAL] ?? "";
     const isIam = principal.startsWith("arn:");
     const same = isIam && principal.split(":")[4] === account;
     const byResource = res.direct || res.viaAccount;

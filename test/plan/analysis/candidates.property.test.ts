@@ -3,7 +3,7 @@ import * as fc from "fast-check";
 import type { LiveStatement } from "../../../existing/merge";
 import { candidates } from "../../../plan/analysis/candidates";
 import { arnGlob, exact, exactIgnoreCase, glob, matches, type Pattern } from "../../../plan/analysis/glob";
-import { decide, statementsOf, type Document, type Service } from "../../../plan/analysis/reach";
+import { combine, decide, statementsOf, type Document, type Service } from "../../../plan/analysis/reach";
 import { contains, type Cube, type Point } from "../../../plan/analysis/solver";
 import { and, PRINCIPAL, translate, type Frame, type Translated } from "../../../plan/analysis/statements";
 
@@ -153,19 +153,10 @@ function referenceDecide(
     account: string,
     point: Point,
 ): string {
+    // Only the reading of statements is under test: both sides are combined as decide() does.
     const res = referenceSide(resource ? [resource] : [], frame, point);
     const id = referenceSide(identity, frame, point);
-    if (res.deny || id.deny) return "ExplicitlyDenied";
-    if (res.unknown || id.unknown) return "unknown";
-    const principal = point[PRINCIPAL] ?? "";
-    const isIam = principal.startsWith("arn:");
-    const same = isIam && principal.split(":")[4] === account;
-    const byResource = res.direct || res.viaAccount;
-    let allowed: boolean;
-    if (!isIam) allowed = byResource;
-    else if (service === "secretsmanager") allowed = same ? id.direct || res.direct : id.direct && byResource;
-    else allowed = same ? res.direct || (res.viaAccount && id.direct) : id.direct && byResource;
-    return allowed ? "Allowed" : "ImplicitlyDenied";
+    return combine(res, id, point[PRINCIPAL] ?? "", service, account);
 }
 
 // --- random documents -----------------------------------------------------------------------
