@@ -562,6 +562,42 @@ describe("GitHub Actions workflows", function () {
                     );
                 });
 
+                it("ownerStacks and consumer as JSON strings (`pulumi config set` without --path stores them so): each owner read", () => {
+                    // The program decodes a JSON string as Pulumi's config.getObject does (config/parse.ts).
+                    const json = [
+                        "config:",
+                        "  secretshare:mode: consumer",
+                        `  secretshare:ownerStacks: '["organization/secretshare/team-a","organization/secretshare/team-b"]'`,
+                        `  secretshare:consumer: '{"name":"apps","accountId":"222222222222"}'`,
+                        "",
+                    ].join("\n");
+                    const plan = write("owners-plan-json.json", {
+                        stacks: [
+                            { name: "team-a", outputs: { grants: grants(["a-db"]) } },
+                            { name: "team-b", outputs: { grants: grants(["b-db", "b-cache"]) } },
+                        ],
+                    });
+                    const deployed = { "team-a": { grants: grants(["a-db"]) }, "team-b": { grants: grants(["b-db"]) } };
+                    const r = runStep(
+                        check,
+                        { pulumi: perStack, npm },
+                        { STACK: "apps", STUB_DIR: stubDir(deployed), STUB_PLAN: plan },
+                        { apps: json },
+                    );
+                    expect(r.status, r.stderr).to.equal(0);
+                    expect(r.output).to.equal("preview=true\n");
+                    expect(r.log).to.equal(
+                        "pulumi login\n" +
+                            "pulumi stack output --stack organization/secretshare/team-a --json\n" +
+                            "pulumi stack output --stack organization/secretshare/team-b --json\n" +
+                            "npm start --silent -- --json --stack team-a --stack team-b\n",
+                    );
+                    expect(r.summary).to.contain(
+                        "What the owner grants account `apps` is the same in this pull request",
+                    );
+                    expect(r.summary).to.contain("**This pull request changes what the owner grants account `apps`**");
+                });
+
                 it("both deployed: previewed, each owner compared with this pull request's plan of it", () => {
                     const plan = write("owners-plan.json", {
                         stacks: [
