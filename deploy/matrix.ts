@@ -50,6 +50,8 @@ export function deployMatrix(dir: string): DeployMatrix {
     const owners: MatrixEntry[] = [];
     const consumers: MatrixEntry[] = [];
     const stacks = listStacks(dir);
+    // Both matrices (and the preview matrix) would be empty, which GitHub refuses with a less clear error.
+    if (stacks.length === 0) throw new UsageError(`no stack files (Pulumi.<stack>.yaml) in ${dir}`);
     for (const stack of stacks) {
         const config = configOf(dir, stack);
         const account = config.mode === "consumer" ? config.consumer : config.owner.account;

@@ -69,6 +69,10 @@ describe("deploy/matrix.ts", () => {
         expect(outputLines(m).slice(1)).to.deep.equal(['consumers={"include":[]}', "has-consumers=false"]);
     });
 
+    it("refuses a project without stack files: the matrices would be empty, which GitHub refuses", () => {
+        expect(() => deployMatrix(tempProject({}))).to.throw(UsageError, "no stack files (Pulumi.<stack>.yaml) in ");
+    });
+
     it("refuses a consumer reading a stack without a stack file, naming both", () => {
         const dir = tempProject({ "team-a": owner("team-a"), apps: consumer(["team-a", "team-z"]) });
         expect(() => deployMatrix(dir)).to.throw(UsageError, "stack apps reads team-z, which has no stack file");
