@@ -244,14 +244,14 @@ if (require.main === module) {
     // source-map-support that ts-node installs maps every frame of it through source maps, for
     // positions the mock runtime never uses: plain V8 traces instead.
     // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/resource.ts (Resource.callsites)
-    delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     // Capturing those traces at all is the rest of that cost (docs/benchmark.md has the figures).
     // Without frames Pulumi records no source position, which the mock runtime does not use:
     // Resource.callsites lifts Error.stackTraceLimit itself, so it is replaced by one that finds
     // no frames (Pulumi then registers the resource without a source position, as for a frame it
-    // cannot parse). SECRETSHARE_TRACE=1 keeps both.
+    // cannot parse). SECRETSHARE_TRACE=1 keeps all three, so its traces name TypeScript lines.
     // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/mocks.ts
     if (!process.env.SECRETSHARE_TRACE) {
+        delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
         Error.stackTraceLimit = 0;
         (Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
     }
