@@ -3,8 +3,8 @@ import { KNOWN_SERVICES } from "../../policies/documents";
 import { ANONYMOUS } from "../proof/simulator";
 import { accountOfPrincipal, exact, fromTokens, tokens, type Pattern } from "./glob";
 import { contains, nonEmpty, type Cube, type Point, type Space, type VarConstraint } from "./solver";
-import { candidates, type Candidate } from "./candidates";
-import { and, evaluate, IAM_PRINCIPAL, PRINCIPAL, sidOf, translate, type Frame } from "./statements";
+import { candidates } from "./candidates";
+import { and, evaluate, IAM_PRINCIPAL, PRINCIPAL, sidOf, translate, type Frame, type Translated } from "./statements";
 
 /**
  * Who one action on one resource lets in, following AWS's evaluation logic
@@ -184,36 +184,20 @@ export function decide(
     account: string,
     point: Point,
 ): "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "unknown" {
-    const side = (docs: readonly Document[]) => {
-        let direct = false;
-        let viaAccount = false;
-        let deny = false;
-        let unknown = false;
-        const read = (list: readonly Candidate[] | undefined) => {
-            for (const { statement: s, prepared } of list ?? []) {
-                const t = evaluate(prepared, frame.fixed);
-                if (!t.applies) continue;
-                if (t.notProven) unknown = true;
-                for (const part of t.parts) {
-                    if (!contains(part.cube, point)) continue;
-                    if (part.conditions.length) unknown = true;
-                    else if (s.Effect === "Deny") deny = true;
-                    else if (s.Effect === "Allow") {
-                        if (part.accountLevel) viaAccount = true;
-                        else direct = true;
-                    }
-                }
-            }
-        };
-        // Only the statements that can hold the point (./candidates.ts): the same decision.
-        const principal = point[PRINCIPAL];
-        for (const d of docs) {
-            const c = candidates(d.policy, () => statementsOf(d.policy), frame);
-            read(c.general);
-            if (principal !== undefined) read(c.byPrincipal.get(principal));
-        }
-        return { direct, viaAccount, deny, unknown };
-    };
+    // Only the statements that can hold the point (./candidates.ts): the same decision.
+    const principal = point[PRINCIPAL];
+    const side = (docs: readonly Document[]) =>
+        sideOf(
+            docs.flatMap((d) => {
+                const c = candidates(d.policy, () => statementsOf(d.policy), frame);
+                const held = principal === undefined ? [] : (c.byPrincipal.get(principal) ?? []);
+                return [...c.general, ...held].map(({ statement, prepared }) => ({
+                    effect: statement.Effect,
+                    translated: evaluate(prepared, frame.fixed),
+                }));
+            }),
+            point,
+        );
     return combine(side(resource ? [resource] : []), side(identity), point[PRINCIPAL] ?? "", service, account);
 }
 
@@ -226,6 +210,31 @@ export interface Side {
     readonly deny: boolean;
     /** A statement whose outcome depends on a condition or a value not known. */
     readonly unknown: boolean;
+}
+
+/** What statements of one side, each translated for the frame, say of a point. */
+export function sideOf(
+    statements: Iterable<{ readonly effect: unknown; readonly translated: Translated }>,
+    point: Point,
+): Side {
+    let direct = false;
+    let viaAccount = false;
+    let deny = false;
+    let unknown = false;
+    for (const { effect, translated: t } of statements) {
+        if (!t.applies) continue;
+        if (t.notProven) unknown = true;
+        for (const part of t.parts) {
+            if (!contains(part.cube, point)) continue;
+            if (part.conditions.length) unknown = true;
+            else if (effect === "Deny") deny = true;
+            else if (effect === "Allow") {
+                if (part.accountLevel) viaAccount = true;
+                else direct = true;
+            }
+        }
+    }
+    return { direct, viaAccount, deny, unknown };
 }
 
 /** The decision from both sides, as AWS combines a resource policy with identity policies. */

@@ -3,8 +3,8 @@ import * as fc from "fast-check";
 import type { LiveStatement } from "../../../existing/merge";
 import { candidates } from "../../../plan/analysis/candidates";
 import { arnGlob, exact, exactIgnoreCase, glob, matches, type Pattern } from "../../../plan/analysis/glob";
-import { combine, decide, statementsOf, type Document, type Service } from "../../../plan/analysis/reach";
-import { contains, type Cube, type Point } from "../../../plan/analysis/solver";
+import { combine, decide, sideOf, statementsOf, type Document, type Service } from "../../../plan/analysis/reach";
+import { type Cube, type Point } from "../../../plan/analysis/solver";
 import { and, PRINCIPAL, translate, type Frame, type Translated } from "../../../plan/analysis/statements";
 
 /**
@@ -120,29 +120,13 @@ const withoutCondition = (s: LiveStatement): LiveStatement => {
     return rest;
 };
 
-/** `decide`'s side, over every statement of every document. */
+/** `decide`'s side, over every statement of every document, each translated afresh. */
 function referenceSide(docs: readonly Document[], frame: Frame, point: Point) {
-    let direct = false;
-    let viaAccount = false;
-    let deny = false;
-    let unknown = false;
-    for (const d of docs) {
-        for (const s of statementsOf(d.policy)) {
-            const t = translate(s, frame);
-            if (!t.applies) continue;
-            if (t.notProven) unknown = true;
-            for (const part of t.parts) {
-                if (!contains(part.cube, point)) continue;
-                if (part.conditions.length) unknown = true;
-                else if (s.Effect === "Deny") deny = true;
-                else if (s.Effect === "Allow") {
-                    if (part.accountLevel) viaAccount = true;
-                    else direct = true;
-                }
-            }
-        }
-    }
-    return { direct, viaAccount, deny, unknown };
+    const all = docs.flatMap((d) => statementsOf(d.policy));
+    return sideOf(
+        all.map((s) => ({ effect: s.Effect, translated: translate(s, frame) })),
+        point,
+    );
 }
 
 function referenceDecide(
