@@ -1,13 +1,12 @@
 import * as path from "path";
 import { expect } from "chai";
 import type { RegisteredResource } from "../../../plan/mocks";
-import type { Plan, PlannedStack } from "../../../plan/plan";
 import { accessMatrix } from "../../../plan/proof";
 import { keptPrincipals } from "../../../plan/proof/kept";
 import { lookalikes } from "../../../plan/proof/principals";
-import { identityPolicy, keyPolicy, roleTrustPolicy, secretResourcePolicy } from "../../../policies/documents";
 import { ROOT } from "../../mocks";
 import { committed, plan, planJson, tempProject, type JsonReport } from "../helpers";
+import { CONSUMER, handBuilt, SECRET_ARN } from "../analysis/helpers";
 
 /**
  * The probes that complete the matrix: look-alikes of a reader's ARN wherever a character of it
@@ -15,113 +14,6 @@ import { committed, plan, planJson, tempProject, type JsonReport } from "../help
  * statement kept from others lets in. Each is shown to fail (or to be missing) on the behaviour
  * it guards against.
  */
-
-const OWNER = "111111111111";
-const CONSUMER = "222222222222";
-const REGION = "us-east-1";
-const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${OWNER}:secret:MySecret-Ab12Cd`;
-const KEY_ARN = `arn:aws:kms:${REGION}:${OWNER}:key/0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9`;
-
-/**
- * A plan built by hand, as the program would register it for one role reader at `path`, with the
- * real document builders: config is bypassed, so a path it refuses can reach the documents.
- */
-function handBuilt(rolePath: string): Plan {
-    const roleArn = `arn:aws:iam::${CONSUMER}:role${rolePath}reader`;
-    const owner = { id: "p1", name: "primary", accountId: OWNER, region: REGION, inputs: {} };
-    const consumer = { id: "p2", name: "secondary", accountId: CONSUMER, region: REGION, inputs: {} };
-    const res = (
-        type: string,
-        name: string,
-        provider: typeof owner,
-        inputs: Record<string, unknown>,
-        state: Record<string, unknown> = {},
-    ): RegisteredResource => ({ type, name, inputs, state, id: name, provider, custom: true });
-    const resources = [
-        res(
-            "aws:kms/key:Key",
-            "share-key",
-            owner,
-            {
-                policy: JSON.stringify(
-                    keyPolicy({
-                        partition: "aws",
-                        region: REGION,
-                        ownerAccountId: OWNER,
-                        grants: [{ readerArn: roleArn, secretArns: [SECRET_ARN] }],
-                        principalForm: "account-root",
-                        grantDescribeKey: false,
-                    }),
-                ),
-            },
-            { arn: KEY_ARN, keyId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9" },
-        ),
-        res(
-            "aws:secretsmanager/secret:Secret",
-            "share-MySecret",
-            owner,
-            { kmsKeyId: KEY_ARN },
-            { arn: SECRET_ARN, name: "MySecret" },
-        ),
-        res("aws:secretsmanager/secretPolicy:SecretPolicy", "share-MySecret-policy", owner, {
-            secretArn: SECRET_ARN,
-            policy: JSON.stringify(
-                secretResourcePolicy({
-                    partition: "aws",
-                    readerArns: [roleArn],
-                    principalForm: "account-root",
-                    acceptDefaultStage: false,
-                }),
-            ),
-        }),
-        res(
-            "aws:iam/role:Role",
-            "secondary-reader",
-            consumer,
-            {
-                name: "reader",
-                path: rolePath,
-                assumeRolePolicy: JSON.stringify(roleTrustPolicy("aws", CONSUMER, ["ecs-tasks.amazonaws.com"])),
-            },
-            { arn: roleArn, name: "reader" },
-        ),
-        res("aws:iam/rolePolicy:RolePolicy", "secondary-reader-read", consumer, {
-            role: "reader",
-            policy: JSON.stringify(
-                identityPolicy({ region: REGION, grants: [{ secretArn: SECRET_ARN, keyArn: KEY_ARN }] }),
-            ),
-        }),
-    ];
-    const stack: PlannedStack = {
-        name: "primary",
-        file: "/nonexistent/Pulumi.primary.yaml",
-        placeholders: [],
-        resources,
-        origins: {},
-        outputs: {
-            ownerAccountId: OWNER,
-            secretArns: { MySecret: SECRET_ARN },
-            keyArns: { MySecret: KEY_ARN },
-            grants: {
-                secondary: {
-                    accountId: CONSUMER,
-                    readers: [
-                        {
-                            kind: "role",
-                            name: "reader",
-                            path: rolePath,
-                            existing: false,
-                            assumedBy: ["ecs-tasks.amazonaws.com"],
-                            arn: roleArn,
-                            secrets: ["MySecret"],
-                        },
-                    ],
-                },
-            },
-        },
-    };
-    return { project: "secretshare", dir: "/nonexistent", stacks: [stack], unplanned: [] };
-}
 
 describe("probes: look-alikes of a reader's ARN where a character of it is a wildcard", function () {
     this.timeout(60000);
@@ -139,17 +31,17 @@ describe("probes: look-alikes of a reader's ARN where a character of it is a wil
 
     // The issue's case, config bypassed: ArnEquals reads "?" as any one character.
     it("a document granting role/app?/reader: the probes of role/appX/reader fail the plan", async () => {
-        const matrix = await accessMatrix(handBuilt("/app?/"), { workers: 0 });
+        const matrix = await accessMatrix(handBuilt({ path: "/app?/" }), { workers: 0 });
         const failed = matrix.checks.filter((c) => !c.ok).map((c) => [c.name, c.decision]);
         const who = `look-alike arn:aws:iam::${CONSUMER}:role/appX/reader ("?" in reader's ARN), reader's policy`;
         expect(failed).to.deep.equal([
-            [`MySecret: ${who} GetSecretValue AWSCURRENT`, "Allowed"],
-            [`MySecret: ${who} kms:Decrypt via Secrets Manager`, "Allowed"],
+            [`db: ${who} GetSecretValue AWSCURRENT`, "Allowed"],
+            [`db: ${who} kms:Decrypt via Secrets Manager`, "Allowed"],
         ]);
     });
 
     it("the same share at an exact path: no look-alike, every check as expected", async () => {
-        const matrix = await accessMatrix(handBuilt("/app/"), { workers: 0 });
+        const matrix = await accessMatrix(handBuilt({ path: "/app/" }), { workers: 0 });
         expect(matrix.checks.filter((c) => !c.ok)).to.deep.equal([]);
         expect(matrix.checks.filter((c) => c.who.startsWith("look-alike"))).to.deep.equal([]);
     });
