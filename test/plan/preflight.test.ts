@@ -139,19 +139,21 @@ describe("plan preflight: document sizes, just under and just over", () => {
         expect(problems([inline("a", "Stuart", 1024), inline("b", "Alice", 2048)])).to.deep.equal([]);
     });
 
-    it("at most 10 managed policies attach to one role, across stacks", () => {
-        const attach = (s: string, n: number) =>
-            stack(
-                s,
-                Array.from({ length: n }, (_, i) =>
-                    res(
-                        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                        `${s}-${i}`,
-                        { role: "reader", policyArn: `arn:${s}:${i}` },
-                        CONSUMER,
-                    ),
+    /** Stack `s` attaching `n` managed policies to the consumer's role "reader". */
+    const attach = (s: string, n: number) =>
+        stack(
+            s,
+            Array.from({ length: n }, (_, i) =>
+                res(
+                    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    `${s}-${i}`,
+                    { role: "reader", policyArn: `arn:${s}:${i}` },
+                    CONSUMER,
                 ),
-            );
+            ),
+        );
+
+    it("at most 10 managed policies attach to one role, across stacks", () => {
         expect(problems([attach("a", 5), attach("b", 5)])).to.deep.equal([]);
         expect(problems([attach("a", 5), attach("b", 6)])).to.deep.equal([
             'managed policies attached to one IAM user or role (10 by default): role reader of account 222222222222 gets 11 attachments, from stacks "a", "b"; let the role read fewer secrets',
@@ -159,18 +161,6 @@ describe("plan preflight: document sizes, just under and just over", () => {
     });
 
     it("counts attachments against the quota a world snapshot recorded for the account", () => {
-        const attach = (s: string, n: number) =>
-            stack(
-                s,
-                Array.from({ length: n }, (_, i) =>
-                    res(
-                        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                        `${s}-${i}`,
-                        { role: "reader", policyArn: `arn:${s}:${i}` },
-                        CONSUMER,
-                    ),
-                ),
-            );
         const recorded = (accountId: string, kind: "user" | "role") =>
             accountId === CONSUMER && kind === "role" ? 12 : undefined;
         const found = (n: number) => preflightFindings([attach("a", n)], { attachedPolicies: recorded }).problems;
