@@ -1,17 +1,54 @@
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { Resource } from "@pulumi/pulumi";
 import { parseCommandLine } from "../common/args";
 import { isUserError, UsageError } from "../common/errors";
-import { plan, type PlanOptions } from "./plan";
-import { isOk, isProven, toJson, toMarkdown, toText } from "./report";
-import { NOT_PROVEN_EXIT } from "./world/unproven";
-import { accessMatrix } from "./proof";
+import type { PlanOptions } from "./plan";
 import { progress } from "./progress";
-import { toSummaryText } from "./summary";
-import * as diff from "./diff/command";
-import { readPlanJson } from "./diff/facts";
-import { analyseAccess } from "./analysis/confirm";
+import type * as diff from "./diff/command";
+import { FAIL_ON, type FailOn } from "./diff/failOn";
+import { selectStacks } from "./stackFiles";
+
+/** Set when this file runs as `npm start` without SECRETSHARE_TRACE (the end of this file says why). */
+const withoutTraces = require.main === module && !process.env.SECRETSHARE_TRACE;
+
+/**
+ * The modules a command needs, loaded when it first needs them rather than with this file: the
+ * Pulumi SDK and the program, the simulator, the analysis and the reports are most of a run's
+ * start-up, which `--help`, a usage error, an unknown `--stack` and the diff of two saved plans
+ * do without. Typed as the modules they are (`typeof import(...)`); Node loads each once.
+ */
+const load = {
+    /** The access diff of two plans, and the plan of a git ref in a child process. */
+    diff: (): Promise<typeof import("./diff/command")> => import("./diff/command"),
+    /** Everything that plans, proves and reports. */
+    program: async () => {
+        const [planning, proof, confirm, report, summary, unproven, facts, pulumi] = await Promise.all([
+            import("./plan"),
+            import("./proof"),
+            import("./analysis/confirm"),
+            import("./report"),
+            import("./summary"),
+            import("./world/unproven"),
+            import("./diff/facts"),
+            import("@pulumi/pulumi"),
+        ]);
+        // Before the program registers any resource (see the end of this file).
+        if (withoutTraces) (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+        return {
+            plan: planning.plan,
+            accessMatrix: proof.accessMatrix,
+            analyseAccess: confirm.analyseAccess,
+            isOk: report.isOk,
+            isProven: report.isProven,
+            toJson: report.toJson,
+            toMarkdown: report.toMarkdown,
+            toText: report.toText,
+            toSummaryText: summary.toSummaryText,
+            NOT_PROVEN_EXIT: unproven.NOT_PROVEN_EXIT,
+            readPlanJson: facts.readPlanJson,
+        };
+    },
+};
 
 /**
  * `npm start`: the offline plan of every stack, and the access matrix that proves who can
@@ -92,8 +129,8 @@ export function parseArgs(argv: readonly string[]): Args {
     if (values.json && values.markdown) throw new UsageError("--json and --markdown cannot be combined");
     const format: Format = values.json ? "json" : values.markdown ? "markdown" : "text";
     const failOn = values["fail-on"];
-    if (failOn !== undefined && !diff.FAIL_ON.includes(failOn as diff.FailOn)) {
-        throw new UsageError(`--fail-on ${failOn}: expected one of ${diff.FAIL_ON.join(", ")}`);
+    if (failOn !== undefined && !FAIL_ON.includes(failOn as FailOn)) {
+        throw new UsageError(`--fail-on ${failOn}: expected one of ${FAIL_ON.join(", ")}`);
     }
     if (values.against === undefined) {
         for (const k of ["head", "fail-on", "full-report"] as const) {
@@ -108,7 +145,7 @@ export function parseArgs(argv: readonly string[]): Args {
                 format,
                 stacks: values.stack ?? [],
                 ...(values.head !== undefined && { head: values.head }),
-                ...(failOn !== undefined && { failOn: failOn as diff.FailOn }),
+                ...(failOn !== undefined && { failOn: failOn as FailOn }),
                 ...(values["full-report"] !== undefined && { fullReport: values["full-report"] }),
             },
         }),
@@ -153,26 +190,32 @@ export async function main(
     };
     process.on("unhandledRejection", stray);
     const settle = () => new Promise((resolve) => setImmediate(resolve));
-    // Where the time goes, for `npm run bench`: ms since the process started (module loading and
-    // compilation come before `main`), then each phase.
-    const timings: Record<string, number> = { load: performance.now() };
-    let lap = timings.load;
-    const phase = (name: string) => {
-        const now = performance.now();
-        timings[name] = now - lap;
-        lap = now;
-    };
     const dir = args.dir ?? io.cwd;
     const said = progress(io.stderr, { afterMs: extra.progressAfterMs, enabled: args.format !== "json" });
     try {
+        // An unknown stack, before anything is loaded or a git ref's plan is started.
+        if (args.diff?.head === undefined) selectStacks(dir, args.stacks);
+        const differ = args.diff ? await load.diff() : undefined;
         // A git ref's plan runs in a child process while this one plans the working tree.
-        const base = args.diff ? diff.startBase(args.diff, dir, io.cwd) : undefined;
+        const base = args.diff && differ ? differ.startBase(args.diff, dir, io.cwd) : undefined;
         // Handled where it is awaited; until then a failure must not count as unhandled.
         base?.catch(() => undefined);
-        if (args.diff?.head !== undefined && base) {
-            const head = { plan: diff.readHead(args.diff.head, io.cwd), label: args.diff.head };
-            return diff.report(args.diff, await base, head, io.cwd, io.stdout);
+        if (args.diff?.head !== undefined && differ && base) {
+            const head = { plan: differ.readHead(args.diff.head, io.cwd), label: args.diff.head };
+            return differ.report(args.diff, await base, head, io.cwd, io.stdout);
         }
+        const program = await load.program();
+        const { plan, accessMatrix, analyseAccess, isOk, isProven, readPlanJson, NOT_PROVEN_EXIT } = program;
+        const { toJson, toMarkdown, toText, toSummaryText } = program;
+        // Where the time goes, for `npm run bench`: ms since the process started (module loading and
+        // compilation come before the plan), then each phase.
+        const timings: Record<string, number> = { load: performance.now() };
+        let lap = timings.load;
+        const phase = (name: string) => {
+            const now = performance.now();
+            timings[name] = now - lap;
+            lap = now;
+        };
         const planned = await plan({
             dir,
             stacks: args.stacks,
@@ -197,10 +240,10 @@ export async function main(
         const analysis = planned.preview ? undefined : await analyseAccess(planned, access);
         phase("analysis");
         const report = { plan: planned, access, analysis };
-        if (args.diff && base) {
+        if (args.diff && differ && base) {
             const head = readPlanJson(JSON.stringify(toJson(report)), "the working tree's plan");
             said.say(`waiting for the plan of ${args.diff.against}`);
-            return diff.report(args.diff, await base, { plan: head, label: "working tree" }, io.cwd, io.stdout);
+            return differ.report(args.diff, await base, { plan: head, label: "working tree" }, io.cwd, io.stdout);
         }
         if (args.format === "json") io.stdout(JSON.stringify(toJson(report), null, 2) + "\n");
         else if (args.format === "markdown") io.stdout(toMarkdown(report));
@@ -248,12 +291,12 @@ if (require.main === module) {
     // Without frames Pulumi records no source position, which the mock runtime does not use:
     // Resource.callsites lifts Error.stackTraceLimit itself, so it is replaced by one that finds
     // no frames (Pulumi then registers the resource without a source position, as for a frame it
-    // cannot parse). SECRETSHARE_TRACE=1 keeps all three, so its traces name TypeScript lines.
+    // cannot parse); `load.program` replaces it when it loads the SDK, before the program runs.
+    // SECRETSHARE_TRACE=1 keeps all three, so its traces name TypeScript lines.
     // https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/mocks.ts
-    if (!process.env.SECRETSHARE_TRACE) {
+    if (withoutTraces) {
         delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
         Error.stackTraceLimit = 0;
-        (Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
     }
     void main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;

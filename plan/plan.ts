@@ -7,7 +7,7 @@ import { planWorld, type PlanWorld } from "./world";
 import { maskUnknownArns, previewUnknowns } from "./proof/preview";
 import { NAMESPACE, parseConfig, type StackConfig } from "../config";
 import { PlanError } from "../common/errors";
-import { listStacks, readProject, readStackFile, type StackFile } from "./stackFiles";
+import { readStackFile, selectStacks, type StackFile } from "./stackFiles";
 
 /**
  * The offline plan: reads `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files of a project,
@@ -110,17 +110,7 @@ export interface Plan {
 const REFERENCE = /^([\w.-]+)\/([\w.-]+)\/([\w.-]+)$/;
 
 export async function plan(options: PlanOptions): Promise<Plan> {
-    const project = readProject(options.dir);
-    const all = listStacks(options.dir);
-    if (all.length === 0) throw new PlanError(`no stack files (Pulumi.<stack>.yaml) in ${options.dir}`);
-    const wanted = options.stacks?.length ? [...new Set(options.stacks)] : all;
-    const unknown = wanted.filter((s) => !all.includes(s));
-    if (unknown.length) {
-        throw new PlanError(
-            `unknown stack${unknown.length > 1 ? "s" : ""} ${unknown.map((s) => `"${s}"`).join(", ")}: ` +
-                `the stacks of project ${project.name} in ${options.dir} are ${all.join(", ")}`,
-        );
-    }
+    const { project, all, wanted } = selectStacks(options.dir, options.stacks);
     const files = new Map<string, StackFile>(wanted.map((s) => [s, readStackFile(options.dir, s)]));
 
     // Which planned stacks each stack reads, by its StackReferences.

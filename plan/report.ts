@@ -10,6 +10,7 @@ import { analysisOk, whoCanReadMarkdown, whoCanReadText } from "./analysis/repor
 import { UNKNOWN } from "./runtime";
 import { placeholderNote, worldNote } from "./notes";
 import { unknownWorldLines } from "./world/unproven";
+import { DOCUMENT_TYPES, documentInput, table } from "./reportCommon";
 
 /**
  * The plan's three output forms: readable text (default), one JSON document (`--json`, schema
@@ -106,21 +107,7 @@ interface Document {
     readonly policy: unknown;
 }
 
-/** The resource types that carry a policy document, with its title (the access diff reads them too). */
-export const DOCUMENT_TYPES: Record<string, (r: Pick<RegisteredResource, "name" | "inputs">) => string> = {
-    "aws:kms/key:Key": (r) => `key policy of ${r.name}`,
-    // The policy written on an existing key: the statements of others kept, ours merged in.
-    "aws:kms/keyPolicy:KeyPolicy": (r) => `key policy ${r.name} (existing key ${String(r.inputs.keyId)}, merged)`,
-    "aws:secretsmanager/secretPolicy:SecretPolicy": (r) =>
-        `secret resource policy ${r.name}` + (typeof r.inputs.secretArn === "string" ? ` (${r.inputs.secretArn})` : ""),
-    "aws:iam/userPolicy:UserPolicy": (r) => `identity policy ${r.name} (inline, user ${String(r.inputs.user)})`,
-    "aws:iam/rolePolicy:RolePolicy": (r) => `identity policy ${r.name} (inline, role ${String(r.inputs.role)})`,
-    "aws:iam/policy:Policy": (r) => `identity policy ${r.name} (customer managed)`,
-    "aws:iam/role:Role": (r) => `trust policy of role ${String(r.inputs.name)} (who may assume it)`,
-};
 const DOCUMENT_ORDER = Object.keys(DOCUMENT_TYPES);
-/** The input that holds the document: `policy`, but a role's trust policy. */
-export const documentInput = (type: string) => (type === "aws:iam/role:Role" ? "assumeRolePolicy" : "policy");
 
 function documentsOf(stack: PlannedStack): Document[] {
     return stack.resources
@@ -141,6 +128,8 @@ function documentsOf(stack: PlannedStack): Document[] {
 const pretty = (v: unknown) =>
     v === UNKNOWN ? `${UNKNOWN} (computed from values the preview does not know)` : JSON.stringify(v, null, 2);
 
+/** The document types and the table live in ./reportCommon.ts (the access diff reads them without this module). */
+export { DOCUMENT_TYPES, documentInput, table } from "./reportCommon";
 /** The notes on secure values and the world snapshot live in ./notes.ts; the summary imports them from here too. */
 export { placeholderNote, worldNote } from "./notes";
 
@@ -151,17 +140,6 @@ export function modeOf(stack: PlannedStack): string {
 
 // ---------------------------------------------------------------------------------------------
 // Text.
-
-/** Columns padded to their widest cell. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const line = (cells: readonly string[]) =>
-        cells
-            .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-            .join("  ")
-            .trimEnd();
-    return [line(header), ...rows.map(line)].join("\n");
-}
 
 export const accessRow = (c: CheckResult, unproven: ReadonlySet<string> = new Set()) => [
     c.ok ? (unproven.has(c.name) ? "not proven" : "ok") : "FAIL",

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { StackFileError } from "../common/errors";
+import { PlanError, StackFileError } from "../common/errors";
 
 /**
  * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` as the Pulumi CLI would hand them to the
@@ -70,6 +70,29 @@ export function listStacks(dir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+/**
+ * The project and the stacks to plan: `stacks`, or every stack file when none is named. An
+ * unknown name is an error naming the stacks there are, found from the file names alone, before
+ * the program is loaded or any stack runs.
+ */
+export function selectStacks(
+    dir: string,
+    stacks: readonly string[] = [],
+): { project: Project; all: string[]; wanted: string[] } {
+    const project = readProject(dir);
+    const all = listStacks(dir);
+    if (all.length === 0) throw new PlanError(`no stack files (Pulumi.<stack>.yaml) in ${dir}`);
+    const wanted = stacks.length ? [...new Set(stacks)] : all;
+    const unknown = wanted.filter((s) => !all.includes(s));
+    if (unknown.length) {
+        throw new PlanError(
+            `unknown stack${unknown.length > 1 ? "s" : ""} ${unknown.map((s) => `"${s}"`).join(", ")}: ` +
+                `the stacks of project ${project.name} in ${dir} are ${all.join(", ")}`,
+        );
+    }
+    return { project, all, wanted };
 }
 
 export function readStackFile(dir: string, stack: string): StackFile {

@@ -6,14 +6,14 @@ import { loadBase } from "./against";
 import { readPlanJson, type PlanJson } from "./facts";
 import { pictureOf } from "./mermaid";
 import { diffMarkdown, diffText } from "./render";
+import type { FailOn } from "./failOn";
 
 /**
  * `npm start -- --against <ref-or-file>`: the access diff between a base plan and the head
  * (the working tree, planned by the caller, or `--head FILE`), in the chosen form.
  */
 
-export type FailOn = "gain" | "external" | "any";
-export const FAIL_ON: readonly FailOn[] = ["gain", "external", "any"];
+export { FAIL_ON, type FailOn } from "./failOn";
 
 /** Exit code when the diff matches `--fail-on` (and the head plan itself passes). */
 export const EXIT_FAIL_ON = 4;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UserError } from "../../common/errors";
-import { DOCUMENT_TYPES, documentInput } from "../report";
+import { DOCUMENT_TYPES, documentInput } from "../reportCommon";
 
 /**
  * What the access diff compares, read from a plan's `--json` document (docs/plan.md): the diff

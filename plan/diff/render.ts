@@ -1,4 +1,4 @@
-import { table } from "../report";
+import { table } from "../reportCommon";
 import { isEmpty, type AccessChange, type DocumentChange, type PlanDiff, type StatementChange } from "./diff";
 import { mermaid, type Picture } from "./mermaid";
 
