@@ -6,22 +6,47 @@ import { expect } from "chai";
 import type { RegisteredResource } from "../../../plan/mocks";
 import { plan, type Plan } from "../../../plan/plan";
 import { accessMatrix, type AccessMatrix } from "../../../plan/proof";
+import { simulateAll } from "../../../plan/proof/pool";
+import type { SimulationRequest } from "../../../plan/proof/simulator";
 import { generate, parseShape, writeStackFiles } from "../../../bench/scale";
 
 /**
  * The access matrix in worker threads (plan/proof/pool.ts, plan/proof/worker.ts) gives exactly
  * the results of the main thread alone, in the same order: forced here with a threshold of 0 on a
  * generated 10x5x2 project (414 checks), and a batch size that does not divide the number of checks.
- * Each worker thread compiles the TypeScript it loads: two race the main thread for batches in the
- * first case, one in the second.
+ * Each worker thread compiles the TypeScript it loads: two, started before the cases, race the
+ * main thread for batches in the first case, one in the second.
  */
 
 const KEY = "aws:kms/key:Key";
+const SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf";
+
+/** A request the reader's own policy allows. */
+const request = (i: number): SimulationRequest => ({
+    principal: `arn:aws:iam::111111111111:user/u${i}`,
+    action: "secretsmanager:GetSecretValue",
+    resource: SECRET,
+    context: {},
+    identityPolicies: [
+        {
+            name: "reader",
+            policy: {
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET }],
+            },
+        },
+    ],
+});
 
 let dir: string;
-before(() => {
+before(async function () {
+    this.timeout(120000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-parallel-"));
     writeStackFiles(generate(parseShape("10x5x2")), dir);
+    // The pool's two workers started and ready before the first case: a worker still starting when
+    // the main thread has claimed every batch (as it does with 414 checks) would leave the case
+    // comparing the main thread with itself. A call returns once each worker has answered it.
+    await simulateAll([request(0)], { workers: 2, threshold: 0 });
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -64,18 +89,12 @@ describe("the access matrix in worker threads", function () {
 
     it("finishes every call when calls overlap: a worker idle for one call is still busy with the other", () => {
         // In a process of its own: a worker unref'd while it still has a job would let the process
-        // end (with exit code 0) before that job's outcomes arrive.
+        // end (with exit code 0) before that job's outcomes arrive. The second call is large so that
+        // the worker, still starting, joins it while the main thread has batches left: with a few
+        // hundred requests the main thread finishes first and an unref'd worker goes unnoticed.
         const script = `
             const { simulateAll } = require(${JSON.stringify(path.resolve(__dirname, "../../../plan/proof/pool.ts"))});
-            const SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf";
-            const request = (i) => ({
-                principal: "arn:aws:iam::111111111111:user/u" + i,
-                action: "secretsmanager:GetSecretValue",
-                resource: SECRET,
-                context: {},
-                identityPolicies: [{ name: "reader", policy: { Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET }] } }],
-            });
+            const request = (i) => ({ ...${JSON.stringify(request(0))}, principal: "arn:aws:iam::111111111111:user/u" + i });
             const calls = [[20, 5], [2000, 200]].map(([n, batchSize]) =>
                 simulateAll(Array.from({ length: n }, (_, i) => request(i)), { workers: 1, threshold: 0, batchSize }));
             Promise.all(calls).then((all) => console.log(JSON.stringify(all.map((outcomes) =>
