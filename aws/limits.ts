@@ -179,7 +179,8 @@ export const MAX_ATTACHED_POLICIES = QUOTAS.attachedPolicies.value;
  * counts; KMS and SNS count bytes of the document.
  */
 export function sizeOf(doc: PolicyDocument, limit: LimitName): number {
-    return textSize(JSON.stringify(doc), limit);
+    // JSON.stringify of a value is already compact: what textSize would get back by parsing it again.
+    return lengthIn(JSON.stringify(doc), LIMITS[limit]);
 }
 
 /**
@@ -196,6 +197,11 @@ export function textSize(text: string, limit: LimitName): number {
             counted = text.replace(/\s+/g, "");
         }
     }
+    return lengthIn(counted, l);
+}
+
+/** The length of `counted` in the limit's unit. */
+function lengthIn(counted: string, l: SizeLimit): number {
     return l.unit === "bytes" ? Buffer.byteLength(counted, "utf8") : counted.length;
 }
 
