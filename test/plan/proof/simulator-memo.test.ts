@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import Module from "module";
 import * as path from "path";
+import * as vm from "vm";
 import { expect } from "chai";
 import * as fc from "fast-check";
 import * as warm from "@cloud-copilot/iam-simulate";
@@ -14,13 +17,47 @@ import * as warm from "@cloud-copilot/iam-simulate";
 
 const CJS = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
 
-/** A new instance of the simulator's CommonJS modules (its libraries stay shared), memos empty. */
+/** Each module file of the simulator compiled once: its CommonJS wrapper function. */
+const wrappers = new Map<string, ModuleWrapper>();
+type ModuleWrapper = (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    f: string,
+    d: string,
+) => void;
+const wrapperOf = (file: string): ModuleWrapper => {
+    let w = wrappers.get(file);
+    if (!w) {
+        w = vm.runInThisContext(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file }) as ModuleWrapper;
+        wrappers.set(file, w);
+    }
+    return w;
+};
+
+/**
+ * A new instance of the simulator's CommonJS modules (its libraries stay shared), memos empty:
+ * every module of its tree evaluated again, as `require` would after its cache is emptied, from
+ * code compiled once (calling a module's wrapper again runs its body anew, with state of its own).
+ */
 function fresh<T>(file = "index.js"): T {
-    for (const k of Object.keys(require.cache)) if (k.startsWith(CJS + path.sep)) delete require.cache[k];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const m = require(path.join(CJS, file)) as T;
-    for (const k of Object.keys(require.cache)) if (k.startsWith(CJS + path.sep)) delete require.cache[k];
-    return m;
+    const instances = new Map<string, { exports: unknown }>();
+    const load = (filename: string): unknown => {
+        const known = instances.get(filename);
+        if (known) return known.exports;
+        const m = { exports: {} as unknown };
+        instances.set(filename, m);
+        const outside = Module.createRequire(filename);
+        const inside = ((id: string) => {
+            const resolved = outside.resolve(id);
+            return resolved.startsWith(CJS + path.sep) && resolved.endsWith(".js")
+                ? load(resolved)
+                : (outside(id) as unknown);
+        }) as NodeJS.Require;
+        wrapperOf(filename).call(m.exports, m.exports, inside, m, filename, path.dirname(filename));
+        return m.exports;
+    };
+    return load(path.join(CJS, file)) as T;
 }
 
 interface Util {
