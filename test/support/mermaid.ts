@@ -1,7 +1,3 @@
-// jsdom ships no types; this is the part used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { JSDOM } = require("jsdom") as { JSDOM: new (html: string) => { window: { document: unknown } } };
-
 /**
  * Mermaid's own parser (the `mermaid` package, as GitHub renders it) for the tests: it needs a
  * DOM for its sanitizer, so it runs in jsdom. Loaded once; `parse` rejects a diagram GitHub would
@@ -21,6 +17,10 @@ const importEsm = new Function("specifier", "return import(specifier)") as (s: s
 
 export function mermaidParser(): Promise<Mermaid> {
     loaded ??= (async () => {
+        // jsdom ships no types; this is the part used here. Required here, not at the top: the
+        // files that only read mermaidBlocks do not load a browser.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { JSDOM } = require("jsdom") as { JSDOM: new (html: string) => { window: { document: unknown } } };
         // Its sanitizer takes the window when it loads; no other test may then see a browser.
         const dom = new JSDOM("<!doctype html><html><body></body></html>");
         const g = globalThis as { window?: unknown; document?: unknown };
