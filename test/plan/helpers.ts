@@ -14,12 +14,37 @@ export interface Outcome {
     readonly stderr: string;
 }
 
+/**
+ * Outcomes of plans of the repository's committed directories (its root and examples/, which no
+ * test writes), by directory and arguments. A mocha worker runs many test files in one process,
+ * and many of them plan the committed stacks with the same arguments: the same files and
+ * arguments give the same outcome, so each is computed once per worker. Only the arguments that
+ * choose what is planned and how it is shown are replayed; a run that mutates what was
+ * registered, reads a git ref, a world file or a saved plan, or names a directory runs each time.
+ */
+const committedOutcomes = new Map<string, Outcome>();
+const REPLAYED = new Set(["--json", "--markdown", "--verbose", "--preview", "--help", "-h", "--stack"]);
+const replayable = (argv: readonly string[], dir: string, extra: Pick<PlanOptions, "mutate">) =>
+    extra.mutate === undefined &&
+    (dir === ROOT || dir.startsWith(path.join(ROOT, "examples") + path.sep)) &&
+    argv.every(
+        (a, i) => REPLAYED.has(a) || a.startsWith("--stack=") || (argv[i - 1] === "--stack" && !a.startsWith("-")),
+    );
+
 /** `npm start -- <argv>` in-process, in `dir` (default: the repository with the committed stacks). */
 export async function plan(
     argv: readonly string[],
     dir = ROOT,
     extra: Pick<PlanOptions, "mutate"> = {},
 ): Promise<Outcome> {
+    if (!replayable(argv, dir, extra)) return planOnce(argv, dir, extra);
+    const key = JSON.stringify([path.resolve(dir), argv]);
+    const known = committedOutcomes.get(key) ?? (await planOnce(argv, dir, extra));
+    committedOutcomes.set(key, known);
+    return { ...known };
+}
+
+async function planOnce(argv: readonly string[], dir: string, extra: Pick<PlanOptions, "mutate">): Promise<Outcome> {
     let stdout = "";
     let stderr = "";
     const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: dir }, extra);
