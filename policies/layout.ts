@@ -224,18 +224,31 @@ export function packIdentityPolicy(
         sizes?.push(whole);
         return { mode: "inline", chunks: [grants.map((_, i) => i)] };
     }
+    // Each document takes the grants in order while they fit, and at least one. A document only
+    // grows as grants are added (a grant adds a resource, a key or a Region's statement, never
+    // removes one), so the run that fits is found by doubling and halving its length, as in the key
+    // packing: the same documents as adding the grants one at a time, from a few builds each.
+    const fits = (from: number, n: number) =>
+        sizeOf(identityPolicy({ region, grants: grants.slice(from, from + n) }), "managedPolicy") <=
+        LIMITS.managedPolicy.size;
     const chunks: number[][] = [];
-    let current: number[] = [];
-    const docSize = (idx: number[]) =>
-        sizeOf(identityPolicy({ region, grants: idx.map((i) => grants[i]) }), "managedPolicy");
-    grants.forEach((_, i) => {
-        if (current.length && docSize([...current, i]) > LIMITS.managedPolicy.size) {
-            chunks.push(current);
-            current = [];
+    for (let start = 0; start < grants.length;) {
+        const rest = grants.length - start;
+        let lo = 1;
+        let hi = 2;
+        while (hi <= rest && fits(start, hi)) {
+            lo = hi;
+            hi *= 2;
         }
-        current.push(i);
-    });
-    if (current.length) chunks.push(current);
+        hi = Math.min(hi, rest + 1);
+        while (hi - lo > 1) {
+            const mid = (lo + hi) >> 1;
+            if (fits(start, mid)) lo = mid;
+            else hi = mid;
+        }
+        chunks.push(Array.from({ length: lo }, (_, k) => start + k));
+        start += lo;
+    }
     chunks.forEach((c, i) =>
         sizes?.push(
             measure(
