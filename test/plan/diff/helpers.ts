@@ -30,6 +30,13 @@ export function withBob(): Stacks {
     return s;
 }
 
+/**
+ * The saved `--json` plan of each base config planned without a mutation, by config: several
+ * tests diff against the same base, and a plan's JSON names its stack files relative to their
+ * directory, so the same config in another temporary directory saves the same file.
+ */
+const savedBases = new Map<string, string>();
+
 /** Plans `base` and saves its `--json`; then `--against` that file on `head`, in `format`. */
 export async function savedDiff(
     base: Stacks,
@@ -38,10 +45,16 @@ export async function savedDiff(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     // Existing resources (an existing Stuart, MySecret) as the example world records them.
     const baseDir = withExampleWorld(tempProject(base));
-    const saved = await plan(["--json"], baseDir, { mutate: options.mutateBase });
-    if (saved.code !== 0) throw new Error(`base plan failed (${saved.code}): ${saved.stderr}`);
+    const key = options.mutateBase ? undefined : JSON.stringify(base);
+    let json = key === undefined ? undefined : savedBases.get(key);
+    if (json === undefined) {
+        const saved = await plan(["--json"], baseDir, { mutate: options.mutateBase });
+        if (saved.code !== 0) throw new Error(`base plan failed (${saved.code}): ${saved.stderr}`);
+        json = saved.stdout;
+        if (key !== undefined) savedBases.set(key, json);
+    }
     const file = path.join(baseDir, "base.json");
-    fs.writeFileSync(file, saved.stdout);
+    fs.writeFileSync(file, json);
     return plan(["--against", file, ...(options.format ?? ["--json"])], withExampleWorld(tempProject(head)), {
         mutate: options.mutateHead,
     });
