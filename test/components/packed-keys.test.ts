@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { packedOwnerValues, SECRETS, type PackedSecret } from "./packedOwner";
-import { runStack, type StackRun } from "../../plan/runtime";
-import { AwsMocks } from "../../plan/mocks";
-import { KEY, PROGRAM_TIMEOUT, ref, SECRET, stackConfig } from "./helpers";
+import { firstDeployOfSecrets, packedOwner, SECRETS, type PackedSecret } from "./packedOwner";
+import type { StackRun } from "../../plan/runtime";
+import { KEY, PROGRAM_TIMEOUT, ref, SECRET } from "./helpers";
 
 /**
  * The program packs an owner's secrets into as few keys as fit, and keeps each secret on its
@@ -10,10 +9,8 @@ import { KEY, PROGRAM_TIMEOUT, ref, SECRET, stackConfig } from "./helpers";
  * running stack, answered by the mocks with the outputs the test gives as the last update's).
  */
 
-async function owner(secrets: readonly PackedSecret[], previous?: StackRun): Promise<StackRun> {
-    const mocks = new AwsMocks(previous ? { [ref("platform")]: previous.outputs } : {});
-    return runStack({ stack: "platform", config: stackConfig(packedOwnerValues(secrets)), mocks });
-}
+const owner = (secrets: readonly PackedSecret[], previous?: StackRun): Promise<StackRun> =>
+    packedOwner(secrets, previous?.outputs);
 
 const keyIdsOf = (run: StackRun) => run.outputs.keyIds as Record<string, string>;
 
@@ -21,7 +18,7 @@ describe("program: packed keys", function () {
     this.timeout(PROGRAM_TIMEOUT);
 
     it("creates as few keys as fit, each with its alias, every secret under its key, and exports keyIds", async () => {
-        const run = await owner(SECRETS);
+        const run = await firstDeployOfSecrets();
         const keyIds = keyIdsOf(run);
         const ids = [...new Set(Object.values(keyIds))].sort();
         expect(ids.length).to.be.within(2, 12);
@@ -45,7 +42,7 @@ describe("program: packed keys", function () {
     });
 
     it("keeps every secret on its key when secrets are added and removed; packing afresh would move some", async () => {
-        const first = await owner(SECRETS);
+        const first = await firstDeployOfSecrets();
         // A new secret that sorts first among those with its readers, and two removed.
         const changed = [
             { name: "svc-00a", at: 0 },

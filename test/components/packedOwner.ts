@@ -1,4 +1,6 @@
-import { APPS, OWNER, REGION } from "./helpers";
+import { runStack, type StackRun } from "../../plan/runtime";
+import { AwsMocks } from "../../plan/mocks";
+import { APPS, OWNER, REGION, ref, stackConfig } from "./helpers";
 
 /**
  * An owner stack whose secrets are each read by 40 of 60 long-named roles: a few of them fill a
@@ -34,4 +36,21 @@ export function packedOwnerValues(secrets: readonly PackedSecret[]): Record<stri
         key: { alias: "platform" },
         watch: { enabled: false },
     };
+}
+
+/** The owner stack of `secrets`, after the update whose outputs were `previous` (default: a first deploy). */
+export function packedOwner(secrets: readonly PackedSecret[], previous?: Record<string, unknown>): Promise<StackRun> {
+    const mocks = new AwsMocks(previous ? { [ref("platform")]: previous } : {});
+    return runStack({ stack: "platform", config: stackConfig(packedOwnerValues(secrets)), mocks });
+}
+
+let firstDeploy: Promise<StackRun> | undefined;
+
+/**
+ * The first deploy of SECRETS, run once per mocha worker for the tests that read it (they read
+ * its resources and outputs, and change neither).
+ */
+export function firstDeployOfSecrets(): Promise<StackRun> {
+    firstDeploy ??= packedOwner(SECRETS);
+    return firstDeploy;
 }

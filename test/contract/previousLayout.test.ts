@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import { packedOwnerValues, SECRETS, type PackedSecret } from "../components/packedOwner";
+import { firstDeployOfSecrets, packedOwner, SECRETS } from "../components/packedOwner";
 import * as pulumi from "@pulumi/pulumi";
-import { runStack, type StackRun } from "../../plan/runtime";
-import { AwsMocks } from "../../plan/mocks";
+import type { StackRun } from "../../plan/runtime";
 import { placementsFrom } from "../../contract/previousLayout";
-import { PROGRAM_TIMEOUT, ref, stackConfig } from "../components/helpers";
+import { PROGRAM_TIMEOUT } from "../components/helpers";
 
 /**
  * Where the last run put each secret, when the stack's `keyIds` export is missing or not
@@ -15,10 +14,7 @@ import { PROGRAM_TIMEOUT, ref, stackConfig } from "../components/helpers";
 /** Secrets whose readers sort last: packed afresh with the others, they do not land on the first key. */
 const OLD = [SECRETS[20], SECRETS[21]];
 
-async function owner(secrets: readonly PackedSecret[], outputs?: Record<string, unknown>) {
-    const mocks = new AwsMocks(outputs ? { [ref("platform")]: outputs } : {});
-    return runStack({ stack: "platform", config: stackConfig(packedOwnerValues(secrets)), mocks });
-}
+const owner = packedOwner;
 
 const keyIdsOf = (run: StackRun) => run.outputs.keyIds as Record<string, string>;
 
@@ -35,7 +31,7 @@ describe("contract: the previous placement of each secret", function () {
         expect(new Set(Object.values(after)).size).to.be.greaterThan(1);
         for (const s of OLD) expect(after[s.name], s.name).to.equal("shared");
         // Packed afresh, some of them would have moved to another key.
-        const fresh = keyIdsOf(await owner(SECRETS));
+        const fresh = keyIdsOf(await firstDeployOfSecrets());
         expect(OLD.some((s) => fresh[s.name] !== "shared")).to.equal(true);
     });
 
