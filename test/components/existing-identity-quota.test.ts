@@ -191,11 +191,12 @@ describe("existing identities: roles (10,240) and attached managed policies (10)
     });
 
     const stuart: ReaderSpec = { user: "Stuart", existing: true };
-    const many = secretNames("s", 40);
+    // Long names: few secrets (each costs the owner's run its resources) are over a user's 2,048.
+    const many = secretNames(`s${"x".repeat(150)}`, 15);
     const managed = ours(stuart, many);
     const attached = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:iam::${APPS}:policy/team-${i}`);
 
-    it("ours needs the managed fallback: one customer managed policy for 40 secrets", () => {
+    it("ours needs the managed fallback: one customer managed policy for 15 secrets of long names", () => {
         expect(managed.packing.mode).to.equal("managed");
         expect(managed.names).to.deep.equal([consumerManagedPolicyName(STACK_ID, "Stuart", 1)]);
     });
