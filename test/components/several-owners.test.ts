@@ -123,9 +123,10 @@ describe("several owner stacks granting one existing user", function () {
     });
 
     it("managed policies (per account names) are distinct too", async () => {
-        // 40 secrets do not fit a user's 2,048 inline characters: a managed policy each.
-        const a = await ownerAndConsumer("team-a", "apps-team-a", ownerValues("team-a", secretNames("s", 40)));
-        const b = await ownerAndConsumer("team-b", "apps-team-b", ownerValues("team-b", secretNames("s", 40)));
+        // 15 secrets of long names do not fit a user's 2,048 inline characters: a managed policy each.
+        const many = secretNames(`s${"x".repeat(150)}`, 15);
+        const a = await ownerAndConsumer("team-a", "apps-team-a", ownerValues("team-a", many));
+        const b = await ownerAndConsumer("team-b", "apps-team-b", ownerValues("team-b", many));
         const names = [a, b].map((r) => one(r.consumer, MANAGED_POLICY).inputs.name);
         expect(names).to.deep.equal([
             consumerManagedPolicyName(writerStackId(ref("apps-team-a")), "Stuart", 1),
