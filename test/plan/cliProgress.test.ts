@@ -1,0 +1,54 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { ROOT } from "../mocks";
+
+/**
+ * `npm start` reports progress on stderr when a run takes more than about two seconds
+ * (plan/progress.ts), counted without the time its modules take to load: plan/cli.ts loads the
+ * Pulumi SDK and the program when a command needs them, inside `main`, where an eager import had
+ * loaded them before `main` started its clock. A preloaded clock that stands still, except for a
+ * jump of ten seconds while the Pulumi SDK loads, makes a slow start-up and a quick plan exact.
+ */
+describe("npm start: progress counts the plan's work, not the loading of its modules", () => {
+    let run: { status: number | null; stdout: string; stderr: string };
+    before(function () {
+        this.timeout(60000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-progress-"));
+        const preload = path.join(dir, "clock.js");
+        fs.writeFileSync(
+            preload,
+            [
+                `const Module = require("module");`,
+                `const { performance } = require("perf_hooks");`,
+                `const sdk = ${JSON.stringify(require.resolve("@pulumi/pulumi"))};`,
+                `let clock = 0;`,
+                `performance.now = () => clock;`,
+                `const load = Module._load;`,
+                `Module._load = function (request, parent) {`,
+                `    const first = clock === 0 && Module._resolveFilename(request, parent) === sdk;`,
+                `    const m = load.apply(this, arguments);`,
+                `    if (first) clock = 10000;`,
+                `    return m;`,
+                `};`,
+                `process.on("exit", () => process.stderr.write("CLOCK " + clock + "\\n"));`,
+                "",
+            ].join("\n"),
+        );
+        run = spawnSync(
+            process.execPath,
+            ["-r", preload, path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--swc", "plan/cli.ts"],
+            { cwd: ROOT, encoding: "utf8", env: { ...process.env, SECRETSHARE_TRACE: "" } },
+        );
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("a quick plan after a slow start-up prints no progress lines", () => {
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stderr).to.match(/^CLOCK 10000$/m);
+        expect(run.stdout).to.match(/^access: \d+ checks, \d+ as expected$/m);
+        expect(run.stderr.split("\n").filter((l) => l.startsWith("progress:"))).to.deep.equal([]);
+    });
+});
