@@ -48,6 +48,8 @@ export function startBase(args: DiffArgs, dir: string, cwd: string) {
 export function readHead(file: string, cwd: string): PlanJson {
     const p = path.resolve(cwd, file);
     if (!fs.existsSync(p)) throw new UsageError(`--head ${file}: no such file (expected a plan saved with --json)`);
+    if (!fs.statSync(p).isFile())
+        throw new UsageError(`--head ${file}: not a file (expected a plan saved with --json)`);
     return readPlanJson(fs.readFileSync(p, "utf8"), file);
 }
 

@@ -77,4 +77,11 @@ describe("npm start -- --against: options and exit codes", function () {
             /^error: .*not-plan\.json is not a plan's JSON document \(.*\): expected the output of `npm start --silent -- --json`\n$/,
         );
     });
+
+    it("--head naming a directory is a usage error (exit 2, no stack trace)", async () => {
+        const folder = path.dirname(headFile);
+        const out = await plan(["--against", baseFile, "--head", folder], dir);
+        expect(out.code).to.equal(2);
+        expect(out.stderr).to.equal(`error: --head ${folder}: not a file (expected a plan saved with --json)\n`);
+    });
 });
