@@ -52,3 +52,40 @@ describe("npm start: progress counts the plan's work, not the loading of its mod
         expect(run.stderr.split("\n").filter((l) => l.startsWith("progress:"))).to.deep.equal([]);
     });
 });
+
+/**
+ * A module of the plan that fails to load (a bad merge, a broken install) is an internal error:
+ * exit 3 with `internal error:`, as any bug, not Node's crash at start-up with exit 1, which CI
+ * would read as a failed check. plan/cli.ts loads those modules inside `main`.
+ */
+describe("npm start: a plan module that fails to load is an internal error", () => {
+    it("exit 3, `internal error:` and the hint to SECRETSHARE_TRACE=1", function () {
+        this.timeout(60000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-loading-"));
+        const preload = path.join(dir, "broken.js");
+        fs.writeFileSync(
+            preload,
+            [
+                `const Module = require("module");`,
+                `const broken = ${JSON.stringify(path.join(ROOT, "plan", "summary.ts"))};`,
+                `const load = Module._load;`,
+                `Module._load = function (request, parent) {`,
+                `    if (Module._resolveFilename(request, parent) === broken) throw new Error("summary.ts cannot load");`,
+                `    return load.apply(this, arguments);`,
+                `};`,
+                "",
+            ].join("\n"),
+        );
+        const r = spawnSync(
+            process.execPath,
+            ["-r", preload, path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--swc", "plan/cli.ts"],
+            { cwd: ROOT, encoding: "utf8", env: { ...process.env, SECRETSHARE_TRACE: "" } },
+        );
+        fs.rmSync(dir, { recursive: true, force: true });
+        expect(r.status, r.stderr).to.equal(3);
+        expect(r.stdout).to.equal("");
+        expect(r.stderr).to.equal(
+            "internal error: Error: summary.ts cannot load\n(run with SECRETSHARE_TRACE=1 for the stack trace)\n",
+        );
+    });
+});
