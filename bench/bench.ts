@@ -18,8 +18,8 @@ import { generate, parseShape, writeStackFiles } from "./scale";
  * `--shape` (`500x50x10`, or sharded over owner stacks: `2000x200x50/10`).
  *
  * Per run: wall time, CPU time and peak RSS of the process (read by a preloaded probe), and the
- * plan's own phase timings (SECRETSHARE_TIMINGS=1): process start to `main` (module loading and
- * compiling TypeScript), running the stacks, the simulation, the report. For the first
+ * plan's own phase timings (SECRETSHARE_TIMINGS=1): process start to the plan's modules loaded
+ * (module loading and compiling TypeScript), running the stacks, the simulation, the report. For the first
  * scenario, variants show where the time goes: Node with @pulumi/pulumi alone, and the same
  * plan with ts-node's TypeScript transpiler instead of SWC.
  */
