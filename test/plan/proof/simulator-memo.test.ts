@@ -173,6 +173,21 @@ describe("the simulator's memos (patches/@cloud-copilot+iam-simulate+0.1.173.pat
         expect([forAlice.pattern.test(alices), forBob.pattern.test(alices)]).to.deep.equal([true, false]);
     });
 
+    it("each fresh copy starts with memos of its own, empty: neither the warm simulator's nor another copy's", () => {
+        // A memoized regex is returned again as the same frozen object: which object a copy answers
+        // shows which memo it read. Were a copy's module state shared (a cached instance, a memo
+        // outside the module), the properties above would compare the memo with itself.
+        const value = "arn:aws:secretsmanager:*:111111111111:secret:fresh-??????";
+        const request = requestWith({});
+        const warmAnswer = util.convertIamString(value, request);
+        const [a, b] = [fresh<Util>("util.js"), fresh<Util>("util.js")];
+        const fromA = a.convertIamString(value, request);
+        expect(a.convertIamString(value, request)).to.equal(fromA);
+        expect(fromA).to.not.equal(warmAnswer);
+        expect(b.convertIamString(value, request)).to.not.equal(fromA);
+        expect(shown(fromA)).to.deep.equal(shown(warmAnswer));
+    });
+
     it("runSimulation decides as a fresh copy of the simulator, over random documents and requests", async () => {
         const OWNER = "111111111111";
         const SECRETS = ["db-AbCdEf", "app/api-Xy34Zw", "alice-Qr56St"].map(
