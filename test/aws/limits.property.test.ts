@@ -9,7 +9,24 @@ import type { PolicyDocument } from "../../policies/documents";
  * where AWS does not count whitespace, however the text sent was indented.
  */
 
-const text = fc.string({ unit: "binary", maxLength: 12 });
+/** Any code point; and the characters JSON escapes or not, with lone surrogates (which "binary" never gives). */
+const awkward = fc.constantFrom(
+    "\ud800",
+    "\udc00",
+    "\u2028",
+    "\u2029",
+    "\u0000",
+    "\u001f",
+    '"',
+    "\\",
+    "/",
+    "\u00e9",
+    "\u{1f600}",
+    " ",
+    "\t",
+    "\n",
+);
+const text = fc.oneof(fc.string({ unit: "binary", maxLength: 12 }), fc.string({ unit: awkward, maxLength: 12 }));
 const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
     value: fc.oneof(
         { depthSize: "small" },
