@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { firstDeployOfSecrets, packedOwner, SECRETS, type PackedSecret } from "./packedOwner";
 import type { StackRun } from "../../plan/runtime";
+import type { RegisteredResource } from "../../plan/mocks";
 import { KEY, PROGRAM_TIMEOUT, ref, SECRET } from "./helpers";
 
 /**
@@ -39,6 +40,16 @@ describe("program: packed keys", function () {
         // The stack read its own last outputs (none: a first deploy).
         expect(run.mocks.selfReads).to.deep.equal([ref("platform")]);
         expect(run.mocks.stackReads).to.deep.equal([]);
+    });
+
+    it("the first deploy the tests share cannot be changed by one of them", async () => {
+        const run = await firstDeployOfSecrets();
+        const keyIds = keyIdsOf(run);
+        const [name, id] = Object.entries(keyIds)[0];
+        expect(() => (keyIds[name] = "moved")).to.throw(TypeError);
+        expect(() => (run.resources as RegisteredResource[]).pop()).to.throw(TypeError);
+        expect(() => (run.resources[0].inputs.name = "renamed")).to.throw(TypeError);
+        expect((await firstDeployOfSecrets()).outputs.keyIds).to.deep.equal({ ...keyIds, [name]: id });
     });
 
     it("keeps every secret on its key when secrets are added and removed; packing afresh would move some", async () => {

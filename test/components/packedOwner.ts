@@ -46,11 +46,25 @@ export function packedOwner(secrets: readonly PackedSecret[], previous?: Record<
 
 let firstDeploy: Promise<StackRun> | undefined;
 
+/** `value` and every plain object and array in it frozen. */
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+}
+
 /**
  * The first deploy of SECRETS, run once per mocha worker for the tests that read it (they read
- * its resources and outputs, and change neither).
+ * its resources and outputs, and change neither): both frozen, so that a test that changed them
+ * would fail there instead of changing what the next test in the worker reads.
  */
 export function firstDeployOfSecrets(): Promise<StackRun> {
-    firstDeploy ??= packedOwner(SECRETS);
+    firstDeploy ??= packedOwner(SECRETS).then((run) => {
+        deepFreeze(run.outputs);
+        deepFreeze(run.resources);
+        return run;
+    });
     return firstDeploy;
 }
