@@ -1,3 +1,5 @@
+import { longestFit } from "./fit";
+
 /**
  * Which customer managed key encrypts each secret when the stack packs its secrets into as few
  * keys as the key policy limit allows (`secretshare:key.perSecret: false`, the default).
@@ -86,8 +88,8 @@ export function packKeys(
     // full key for every later secret would make the packing quadratic. A later secret with fewer
     // readers might still have fit; it goes to a later key instead, the same for the same input.
     // A key policy only grows as secrets are added, so the run of queued secrets that fits on a
-    // key is found by doubling and halving its length: a few policy builds per key, not one per
-    // secret, and the same result as trying them one at a time.
+    // key is found by doubling and halving its length (./fit.ts): a few policy builds per key, not
+    // one per secret, and the same result as trying them one at a time.
     const full = new Set<number>();
     queue.sort(placementOrder);
     let i = 0;
@@ -99,20 +101,7 @@ export function packKeys(
             members.set(n, []);
         }
         const list = members.get(n) as string[];
-        const rest = queue.length - i;
-        const fitsWith = (m: number) => fits([...list, ...queue.slice(i, i + m)]);
-        let lo = 0;
-        let hi = 1;
-        while (hi <= rest && fitsWith(hi)) {
-            lo = hi;
-            hi *= 2;
-        }
-        hi = Math.min(hi, rest + 1);
-        while (hi - lo > 1) {
-            const mid = (lo + hi) >> 1;
-            if (fitsWith(mid)) lo = mid;
-            else hi = mid;
-        }
+        const lo = longestFit(queue.length - i, (m) => fits([...list, ...queue.slice(i, i + m)]));
         // A secret too large for a key of its own still gets one (the layout reports its size).
         const take = lo === 0 && list.length === 0 ? 1 : lo;
         list.push(...queue.slice(i, i + take));

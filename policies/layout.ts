@@ -5,6 +5,7 @@ import { placeholderKeyArn, placeholderSecretArn, secretArnPattern } from "../aw
 import { identityPolicy, keyPolicy, secretResourcePolicy, type IdentityGrant, type PolicyDocument } from "./documents";
 import { LIMITS, MAX_ATTACHED_POLICIES, measure, sizeOf, type SizeReport } from "../aws/limits";
 import { FIRST_KEY, packKeys } from "./keyPacking";
+import { longestFit } from "./fit";
 
 /**
  * Decides, from config alone, every document the owner writes and how each reader's identity
@@ -226,26 +227,14 @@ export function packIdentityPolicy(
     }
     // Each document takes the grants in order while they fit, and at least one. A document only
     // grows as grants are added (a grant adds a resource, a key or a Region's statement, never
-    // removes one), so the run that fits is found by doubling and halving its length, as in the key
-    // packing: the same documents as adding the grants one at a time, from a few builds each.
+    // removes one), so the run that fits is found by doubling and halving its length (./fit.ts):
+    // the same documents as adding the grants one at a time, from a few builds each.
     const fits = (from: number, n: number) =>
         sizeOf(identityPolicy({ region, grants: grants.slice(from, from + n) }), "managedPolicy") <=
         LIMITS.managedPolicy.size;
     const chunks: number[][] = [];
     for (let start = 0; start < grants.length;) {
-        const rest = grants.length - start;
-        let lo = 1;
-        let hi = 2;
-        while (hi <= rest && fits(start, hi)) {
-            lo = hi;
-            hi *= 2;
-        }
-        hi = Math.min(hi, rest + 1);
-        while (hi - lo > 1) {
-            const mid = (lo + hi) >> 1;
-            if (fits(start, mid)) lo = mid;
-            else hi = mid;
-        }
+        const lo = longestFit(grants.length - start, (n) => fits(start, n), 1);
         chunks.push(Array.from({ length: lo }, (_, k) => start + k));
         start += lo;
     }
