@@ -5,6 +5,22 @@ import * as path from "path";
 import { expect } from "chai";
 import { ROOT } from "../mocks";
 
+/** `npm start`'s command (ts-node with SWC, plan/cli.ts) with `preload` (lines of JavaScript) required first. */
+function cliWithPreload(preload: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-preload-"));
+    const file = path.join(dir, "preload.js");
+    fs.writeFileSync(file, [...preload, ""].join("\n"));
+    try {
+        return spawnSync(
+            process.execPath,
+            ["-r", file, path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--swc", "plan/cli.ts"],
+            { cwd: ROOT, encoding: "utf8", env: { ...process.env, SECRETSHARE_TRACE: "" } },
+        );
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 /**
  * `npm start` reports progress on stderr when a run takes more than about two seconds
  * (plan/progress.ts), counted without the time its modules take to load: plan/cli.ts loads the
@@ -13,36 +29,24 @@ import { ROOT } from "../mocks";
  * jump of ten seconds while the Pulumi SDK loads, makes a slow start-up and a quick plan exact.
  */
 describe("npm start: progress counts the plan's work, not the loading of its modules", () => {
-    let run: { status: number | null; stdout: string; stderr: string };
+    let run: ReturnType<typeof cliWithPreload>;
     before(function () {
         this.timeout(60000);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-progress-"));
-        const preload = path.join(dir, "clock.js");
-        fs.writeFileSync(
-            preload,
-            [
-                `const Module = require("module");`,
-                `const { performance } = require("perf_hooks");`,
-                `const sdk = ${JSON.stringify(require.resolve("@pulumi/pulumi"))};`,
-                `let clock = 0;`,
-                `performance.now = () => clock;`,
-                `const load = Module._load;`,
-                `Module._load = function (request, parent) {`,
-                `    const first = clock === 0 && Module._resolveFilename(request, parent) === sdk;`,
-                `    const m = load.apply(this, arguments);`,
-                `    if (first) clock = 10000;`,
-                `    return m;`,
-                `};`,
-                `process.on("exit", () => process.stderr.write("CLOCK " + clock + "\\n"));`,
-                "",
-            ].join("\n"),
-        );
-        run = spawnSync(
-            process.execPath,
-            ["-r", preload, path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--swc", "plan/cli.ts"],
-            { cwd: ROOT, encoding: "utf8", env: { ...process.env, SECRETSHARE_TRACE: "" } },
-        );
-        fs.rmSync(dir, { recursive: true, force: true });
+        run = cliWithPreload([
+            `const Module = require("module");`,
+            `const { performance } = require("perf_hooks");`,
+            `const sdk = ${JSON.stringify(require.resolve("@pulumi/pulumi"))};`,
+            `let clock = 0;`,
+            `performance.now = () => clock;`,
+            `const load = Module._load;`,
+            `Module._load = function (request, parent) {`,
+            `    const first = clock === 0 && Module._resolveFilename(request, parent) === sdk;`,
+            `    const m = load.apply(this, arguments);`,
+            `    if (first) clock = 10000;`,
+            `    return m;`,
+            `};`,
+            `process.on("exit", () => process.stderr.write("CLOCK " + clock + "\\n"));`,
+        ]);
     });
 
     it("a quick plan after a slow start-up prints no progress lines", () => {
@@ -61,27 +65,15 @@ describe("npm start: progress counts the plan's work, not the loading of its mod
 describe("npm start: a plan module that fails to load is an internal error", () => {
     it("exit 3, `internal error:` and the hint to SECRETSHARE_TRACE=1", function () {
         this.timeout(60000);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secretshare-loading-"));
-        const preload = path.join(dir, "broken.js");
-        fs.writeFileSync(
-            preload,
-            [
-                `const Module = require("module");`,
-                `const broken = ${JSON.stringify(path.join(ROOT, "plan", "summary.ts"))};`,
-                `const load = Module._load;`,
-                `Module._load = function (request, parent) {`,
-                `    if (Module._resolveFilename(request, parent) === broken) throw new Error("summary.ts cannot load");`,
-                `    return load.apply(this, arguments);`,
-                `};`,
-                "",
-            ].join("\n"),
-        );
-        const r = spawnSync(
-            process.execPath,
-            ["-r", preload, path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--swc", "plan/cli.ts"],
-            { cwd: ROOT, encoding: "utf8", env: { ...process.env, SECRETSHARE_TRACE: "" } },
-        );
-        fs.rmSync(dir, { recursive: true, force: true });
+        const r = cliWithPreload([
+            `const Module = require("module");`,
+            `const broken = ${JSON.stringify(path.join(ROOT, "plan", "summary.ts"))};`,
+            `const load = Module._load;`,
+            `Module._load = function (request, parent) {`,
+            `    if (Module._resolveFilename(request, parent) === broken) throw new Error("summary.ts cannot load");`,
+            `    return load.apply(this, arguments);`,
+            `};`,
+        ]);
         expect(r.status, r.stderr).to.equal(3);
         expect(r.stdout).to.equal("");
         expect(r.stderr).to.equal(
